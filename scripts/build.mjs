@@ -1,0 +1,66 @@
+// Two bundles, as DESIGN.md asks: the extension (node, cjs, `vscode` external) and the
+// webviews (browser, one IIFE per panel). Type checking is `tsc --noEmit` (npm run typecheck):
+// esbuild only strips types, which keeps the build fast.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+/** Every folder under webview/ with a main.ts is one panel bundle: dist/webview/<name>.js */
+const webviewEntries = Object.fromEntries(
+  readdirSync(join(root, 'webview'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, 'webview', d.name, 'main.ts')))
+    .map((d) => [d.name, join(root, 'webview', d.name, 'main.ts')]),
+);
+
+const contexts = [
+  await esbuild.context({
+    ...common,
+    entryPoints: { extension: join(root, 'src/extension.ts') },
+    outdir: join(root, 'dist'),
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    metafile: true,
+  }),
+];
+if (Object.keys(webviewEntries).length > 0) {
+  contexts.push(
+    await esbuild.context({
+      ...common,
+      entryPoints: webviewEntries,
+      outdir: join(root, 'dist/webview'),
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      metafile: true,
+    }),
+  );
+}
+
+// The codicon font and CSS are served to webviews from dist/ (localResourceRoots is limited to it).
+const codicons = join(root, 'node_modules/@vscode/codicons/dist');
+mkdirSync(join(root, 'dist/webview'), { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(codicons, f), join(root, 'dist/webview', f));
+
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  for (const c of contexts) {
+    await c.rebuild();
+    await c.dispose();
+  }
+}

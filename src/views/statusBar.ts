@@ -1,0 +1,74 @@
+/**
+ * One status-bar item: the live summary, or one warning state naming the failing source.
+ * Never a pop-up: errors are in the log and here.
+ */
+import * as vscode from 'vscode';
+import type { Store } from '../store';
+import { cachedBytes, executorTotals } from '../model/appSummary';
+import { formatAge, formatBytes } from '../model/format';
+import { Command } from '../commands';
+import { SafeMarkdown } from './markdown';
+
+export interface StatusSummary {
+  readonly text: string;
+  readonly warning: boolean;
+  readonly tooltip: string[];
+}
+
+/** What the item says, from the store's current data. Exported for tests. */
+export function summarise(store: Store, now: number): StatusSummary {
+  const running = store.applications().filter((e) => e.app.state === 'running');
+  let executors = 0;
+  let cached = 0;
+  for (const e of running) {
+    const d = store.detail(e.key)?.detail;
+    if (!d) continue;
+    executors += Math.max(0, executorTotals(d.executors).active - ((d.executors?.length ?? 0) > 1 ? 1 : 0));
+    const b = cachedBytes(d.cachedDatasets);
+    cached += b.memory + b.disk;
+  }
+  const failing = store.allSources().filter((s) => s.status === 'error');
+  const lines = store.allSources().map((s) => `${s.config.name}: ${s.status === 'error' ? `${s.error?.message} (${formatAge(now - (s.error?.at ?? now))})` : s.status}`);
+  if (failing.length > 0) {
+    const f = failing[0];
+    const more = failing.length > 1 ? ` (+${failing.length - 1})` : '';
+    return { text: `$(warning) Spark: ${f.config.name} unreachable${more} (${formatAge(now - (f.lastOkAt ?? f.error?.at ?? now))})`, warning: true, tooltip: lines };
+  }
+  if (running.length === 0) return { text: '$(zap) Spark', warning: false, tooltip: lines.length ? ['No running application', ...lines] : ['No Spark source found'] };
+  return {
+    text: `$(zap) Spark ${running.length} running · ${executors} executor${executors === 1 ? '' : 's'} · ${formatBytes(cached)} cached`,
+    warning: false,
+    tooltip: lines,
+  };
+}
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('sparkObservatory.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly sub: { dispose(): void };
+
+  constructor(private readonly store: Store) {
+    this.item.name = 'Spark Observatory';
+    this.item.command = Command.FocusView;
+    this.sub = store.onDidChange(() => this.render());
+    this.render();
+    this.item.show();
+  }
+
+  render(): void {
+    const s = summarise(this.store, Date.now());
+    this.item.text = s.text;
+    this.item.backgroundColor = s.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const tip = new SafeMarkdown();
+    for (const line of s.tooltip) tip.text(line).text('\n\n');
+    this.item.tooltip = tip.md;
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.item.dispose();
+  }
+}
