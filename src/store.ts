@@ -59,6 +59,8 @@ export interface AppEntry {
   /** The source that serves details now. */
   readonly sourceId: string;
   readonly via: SourceKind;
+  /** The serving source failed its last poll: this is its last good answer. */
+  readonly stale: boolean;
 }
 
 export interface DetailState {
@@ -84,6 +86,8 @@ export interface StoreDeps {
 }
 
 const VIA_RANK: Record<SourceKind, number> = { driver: 0, history: 1, master: 2, prometheus: 3 };
+/** Any source that answered beats one that failed; among those, the live driver is best. */
+const rank = (e: AppEntry) => VIA_RANK[e.via] + (e.stale ? 10 : 0);
 const MAX_BACKOFF_MS = 60_000;
 
 type Listener = () => void;
@@ -398,20 +402,22 @@ export class Store {
     const best = new Map<string, AppEntry>();
     const consider = (e: AppEntry) => {
       const prev = best.get(e.key);
-      if (!prev || VIA_RANK[e.via] < VIA_RANK[prev.via] || (e.via === prev.via && e.app.state === 'running' && prev.app.state !== 'running')) {
+      if (!prev || rank(e) < rank(prev) || (rank(e) === rank(prev) && e.app.state === 'running' && prev.app.state !== 'running')) {
         best.set(e.key, e);
       }
     };
     for (const s of this.sources.values()) {
       if (!s.kind) continue;
-      // A driver that stopped answering no longer serves its app; the History Server takes over.
-      if (s.kind === 'driver' && s.status === 'error') continue;
-      for (const app of s.apps) consider({ key: `${s.group}|${app.id}`, group: s.group, app, sourceId: s.config.id, via: s.kind });
+      // A driver that stopped answering keeps its last good list, marked stale, until the
+      // History Server (or another source) lists the application: then that one serves it.
+      const stale = s.status === 'error';
+      const base = { group: s.group, sourceId: s.config.id, stale };
+      for (const app of s.apps) consider({ ...base, key: `${s.group}|${app.id}`, app, via: s.kind });
       for (const a of s.master?.activeApps ?? []) {
-        consider({ key: `${s.group}|${a.id}`, group: s.group, sourceId: s.config.id, via: 'master', app: { id: a.id, name: a.name, state: 'running', startTime: a.startTime, cores: a.cores, sparkUser: a.user } });
+        consider({ ...base, key: `${s.group}|${a.id}`, via: 'master', app: { id: a.id, name: a.name, state: 'running', startTime: a.startTime, cores: a.cores, sparkUser: a.user } });
       }
       for (const p of s.prometheusApps) {
-        consider({ key: `${s.group}|${p.id}`, group: s.group, sourceId: s.config.id, via: 'prometheus', app: { id: p.id, name: p.name || p.id, state: 'running' } });
+        consider({ ...base, key: `${s.group}|${p.id}`, via: 'prometheus', app: { id: p.id, name: p.name || p.id, state: 'running' } });
       }
     }
     // A driver's own list lacks cores; the Master knows what it granted.
@@ -431,6 +437,13 @@ export class Store {
     const jobs: Promise<void>[] = [];
     for (const e of this.entries) {
       if (e.via !== 'driver' && e.via !== 'history') continue;
+      // Its source just failed: the details would too. The last good ones stay, marked stale.
+      if (e.stale) {
+        const prev = this.details.get(e.key);
+        const err = this.sources.get(e.sourceId)?.error;
+        if (prev && err) this.details.set(e.key, { ...prev, error: err, stale: true });
+        continue;
+      }
       const watched = this.watchers.has(e.key);
       // Finished applications do not change: one good read is enough.
       const prev = this.details.get(e.key);

@@ -199,7 +199,7 @@ export class AppNode extends Node implements HasApp {
     if (via === 'history') bits.push('(history)');
     if (via === 'prometheus') bits.push('(Prometheus only)');
     if (via === 'master') bits.push('(Master only)');
-    if (detail?.stale) bits.push('⚠ stale');
+    if (detail?.stale || this.entry.stale) bits.push('⚠ stale');
     t.description = bits.join(' · ');
     t.tooltip = new SafeMarkdown()
       .heading(app.name)
