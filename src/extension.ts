@@ -13,6 +13,13 @@ import { addSource, setCredentials } from './views/sourceCommands';
 import { sparkUiUrl } from './model/uiLinks';
 import { Command, VIEW_ID } from './commands';
 import type { SourceConfig } from './model/types';
+import type { FeatureContext } from './featureContext';
+
+/**
+ * Feature modules, each `register(f)`. Add one line per feature; keep the order stable.
+ */
+const FEATURES: Array<(f: FeatureContext) => void> = [
+];
 
 /** What the extension exposes to its own tests (and to nothing else). */
 export interface SparkObservatoryApi {
@@ -86,6 +93,8 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
       if (hasApp(node)) void vscode.env.clipboard.writeText(node.entry.app.id);
     }),
   );
+  const features: FeatureContext = { context, store, config, log, credentials, tree, view };
+  for (const register of FEATURES) register(features);
   store.start();
   return { store, tree, statusBar };
 }
