@@ -207,3 +207,25 @@ export interface ApplicationDetail {
   readonly cachedDatasets?: readonly CachedDataset[];
   readonly environment?: SparkEnvironment;
 }
+
+/**
+ * A stage attempt's task-metric distribution, from
+ * `/applications/{id}/stages/{stage}/{attempt}/taskSummary?quantiles=...`: each array is aligned
+ * with `quantiles` (e.g. [0, 0.25, 0.5, 0.75, 1]). Times in ms, sizes in bytes. Spark nests the
+ * I/O distributions (`inputMetrics.bytesRead`, `shuffleReadMetrics.readBytes`,
+ * `shuffleWriteMetrics.writeBytes`); sources flatten them into the fields below.
+ */
+export interface TaskSummary {
+  readonly quantiles: readonly number[];
+  readonly duration: readonly number[];
+  readonly executorRunTime: readonly number[];
+  readonly jvmGcTime: readonly number[];
+  readonly executorCpuTime?: readonly number[];
+  readonly schedulerDelay?: readonly number[];
+  readonly peakExecutionMemory?: readonly number[];
+  readonly memoryBytesSpilled?: readonly number[];
+  readonly diskBytesSpilled?: readonly number[];
+  readonly inputBytes?: readonly number[];
+  readonly shuffleReadBytes?: readonly number[];
+  readonly shuffleWriteBytes?: readonly number[];
+}
