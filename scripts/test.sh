@@ -48,9 +48,11 @@ if want integration || want vscode || want ui; then
   step "spark environment"
   trap 'bash "$root/scripts/spark-env.sh" stop || true' EXIT INT TERM
   bash scripts/spark-env.sh start
+  node scripts/test-settings.mjs "$results/settings.json" >/dev/null
+  export SO_TEST_SETTINGS="$results/settings.json" SO_TEST_FOLDER="$root/test/fixtures/jobs"
 fi
 want integration && run_stage integration node --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec out/test/integration/
-want vscode && run_stage vscode node out/test/vscode/runTests.js
+want vscode && run_stage vscode node out/test/vscode/runTests.js --settings "$results/settings.json" --folder "$root/test/fixtures/jobs"
 if want ui; then
   step "package"
   npm run --silent package

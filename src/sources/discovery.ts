@@ -53,10 +53,16 @@ export async function detectKind(http: HttpClient, signal?: AbortSignal): Promis
 }
 
 /** Probes the local ports concurrently; what answers is returned with its detected kind. */
-export async function discoverLocal(settings: DiscoverySettings, makeClient: ClientFactory, signal?: AbortSignal): Promise<SourceConfig[]> {
+export async function discoverLocal(
+  settings: DiscoverySettings,
+  makeClient: ClientFactory,
+  signal?: AbortSignal,
+  /** Ports already identified by the caller: not probed again. */
+  skipPorts: ReadonlySet<number> = new Set(),
+): Promise<SourceConfig[]> {
   if (!settings.enabled) return [];
   const probes = [...settings.driverPorts, settings.historyServerPort, settings.masterPort, settings.prometheusPort]
-    .filter((port) => port > 0)
+    .filter((port) => port > 0 && !skipPorts.has(port))
     .map((port) => ({ port }));
   const seen = new Set<number>();
   const unique = probes.filter((p) => (seen.has(p.port) ? false : (seen.add(p.port), true)));

@@ -131,18 +131,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         headers['Content-Type'] = 'application/x-www-form-urlencoded';
         body = new URLSearchParams(opts.form as Record<string, string>).toString();
       }
+      const config = { method, url, params: hop === 0 ? cleanParams(opts.params) : undefined, data: body, headers, signal };
       let res: AxiosResponse<string>;
       try {
-        res = await instance.request<string>({
-          method,
-          url,
-          params: hop === 0 ? cleanParams(opts.params) : undefined,
-          data: body,
-          headers,
-          signal,
-        });
+        res = await instance.request<string>(config);
       } catch (e) {
-        throw toHttpError(e, opts.signal, total);
+        // A kept-alive socket the server has since closed fails at once with a reset; the
+        // request never reached the server, so one fresh attempt is safe.
+        if (!isStaleSocket(e) || signal.aborted) throw toHttpError(e, opts.signal, total);
+        try {
+          res = await instance.request<string>(config);
+        } catch (e2) {
+          throw toHttpError(e2, opts.signal, total);
+        }
       }
       if (!follow || res.status < 300 || res.status >= 400 || !res.headers.location) return res;
       const next = new URL(String(res.headers.location), url).toString();
@@ -190,6 +191,12 @@ function cleanParams(p: RequestOptions['params']): Record<string, string> | unde
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = String(v);
   return out;
+}
+
+function isStaleSocket(e: unknown): boolean {
+  const ax = e as AxiosError;
+  const code = ax.code ?? (ax.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(ax.message ?? '');
 }
 
 function toHttpError(e: unknown, userSignal: AbortSignal | undefined, total: AbortSignal): HttpError {

@@ -38,7 +38,7 @@ describe('standalone cluster running the cached seed job', () => {
   const key = () => `it|${appId}`;
 
   before(async () => {
-    job = await startJob('seed_cached.py', { master: env.masterUrl, name: 'it-seed-cached', env: { HOLD_SECONDS: '300' } });
+    job = await startJob('seed_cached.py', { master: env.masterUrl, env: { HOLD_SECONDS: '300' } });
     appId = (await driverApp(job.uiUrl)).id;
     // Both inputs are materialised in storage before any assertion.
     await waitFor(
@@ -66,7 +66,7 @@ describe('standalone cluster running the cached seed job', () => {
   test('lists the application from its live driver, running, with its name', () => {
     const e = store.entry(key());
     assert.ok(e, 'application entry');
-    assert.equal(e.app.name, 'it-seed-cached');
+    assert.equal(e.app.name, 'seed-cached');
     assert.equal(e.app.state, 'running');
     assert.equal(e.via, 'driver');
     assert.equal(e.sourceId, 'driver');
@@ -74,9 +74,19 @@ describe('standalone cluster running the cached seed job', () => {
   });
 
   test('lists every executor with the numbers of the REST API', async () => {
-    await store.pollOnce(true);
-    const raw = await getJson<RawExecutor[]>(`${job.uiUrl}/api/v1/applications/${appId}/allexecutors`);
-    const ours = store.detail(key())?.detail.executors ?? [];
+    // memoryUsed moves with broadcasts and heartbeats: compare at a moment when Spark's own
+    // answer is the same before and after ours.
+    const url = `${job.uiUrl}/api/v1/applications/${appId}/allexecutors`;
+    const { raw, ours } = await waitFor(
+      async () => {
+        const before = await getJson<RawExecutor[]>(url);
+        await store.pollOnce(true);
+        const after = await getJson<RawExecutor[]>(url);
+        const mem = (l: RawExecutor[]) => JSON.stringify(l.map((e) => [e.id, e.memoryUsed, e.isActive]));
+        return mem(before) === mem(after) ? { raw: after, ours: store.detail(key())?.detail.executors ?? [] } : undefined;
+      },
+      { what: 'a stable moment to compare executors', timeoutMs: 60_000, intervalMs: 200 },
+    );
     assert.deepEqual(ours.map((e) => e.id).sort(), raw.map((e) => e.id).sort());
     // Two workers, one executor each, plus the driver.
     assert.equal(raw.filter((e) => e.id !== 'driver' && e.isActive).length, 2);
@@ -156,7 +166,7 @@ describe('standalone cluster running the cached seed job', () => {
     );
     assert.equal(e.key, key());
     assert.equal(e.stale, false);
-    assert.equal(e.app.name, 'it-seed-cached');
+    assert.equal(e.app.name, 'seed-cached');
     assert.ok(e.app.durationMs && e.app.durationMs > 0);
     // The driver source is now failing and says so, instead of dropping its last good data.
     const driver = store.source('driver');
@@ -174,7 +184,7 @@ describe('local-mode application found by discovery', () => {
   let job: RunningJob;
 
   before(async () => {
-    job = await startJob('long_running.py', { master: 'local[2]', name: 'it-local-long', env: { HOLD_SECONDS: '0', RUN_SECONDS: '240' } });
+    job = await startJob('long_running.py', { master: 'local[2]', env: { DURATION_SECONDS: '240' } });
   });
   after(async () => job?.stop());
 
@@ -198,7 +208,7 @@ describe('local-mode application found by discovery', () => {
       await store.pollOnce(true);
       const apps = store.applications();
       assert.equal(apps.length, 1);
-      assert.equal(apps[0].app.name, 'it-local-long');
+      assert.equal(apps[0].app.name, 'long-running');
       assert.equal(apps[0].group, 'local');
       assert.equal(apps[0].app.state, 'running');
     } finally {
@@ -228,7 +238,7 @@ describe('local-mode application found by discovery', () => {
         { what: 'Prometheus to scrape the driver', timeoutMs: 60_000, intervalMs: 1000 },
       );
       const mine = apps.find((a) => a.id === appId)!;
-      assert.equal(mine.name, 'it-local-long');
+      assert.equal(mine.name, 'long-running');
       assert.equal(mine.executors, 1); // local mode: the driver is the one executor
       const e = store.entry(`k8s|${appId}`);
       assert.equal(e?.via, 'prometheus');

@@ -92,7 +92,7 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
 
   before(async () => {
     process.on('unhandledRejection', onUnhandled);
-    job = await startJob('long_running.py', { master: 'local[2]', name: 'it-faults', env: { RUN_SECONDS: '400' } });
+    job = await startJob('long_running.py', { master: 'local[2]', env: { DURATION_SECONDS: '400' } });
     const app = await driverApp(job.uiUrl);
     // Another origin (another port) that must never see the request nor the credentials.
     elsewhere = http.createServer((_req, res) => {
