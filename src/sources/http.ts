@@ -140,7 +140,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         // request never reached the server, so one fresh attempt is safe.
         if (!isStaleSocket(e) || signal.aborted) throw toHttpError(e, opts.signal, total);
         try {
-          res = await instance.request<string>(config);
+          // Other idle sockets in the pool may be just as dead: this attempt opens its own.
+          res = await instance.request<string>({ ...config, httpAgent: new http.Agent(), httpsAgent: new https.Agent({ ca }) });
         } catch (e2) {
           throw toHttpError(e2, opts.signal, total);
         }

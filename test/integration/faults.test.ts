@@ -197,7 +197,7 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
     await store.pollOnce(true);
     const s = store.source('proxied')!;
     assert.equal(s.status, 'error');
-    assert.equal(s.error!.kind, 'refused');
+    assert.equal(s.error!.kind, 'refused', s.error!.message);
     assert.ok(s.apps.length > 0, 'applications kept');
     await proxy.listen(port);
     await store.refresh();
