@@ -55,6 +55,17 @@ if (Object.keys(webviewEntries).length > 0) {
 const codicons = join(root, 'node_modules/@vscode/codicons/dist');
 mkdirSync(join(root, 'dist/webview'), { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join(codicons, f), join(root, 'dist/webview', f));
+// Each panel's own stylesheet, webview/<name>/<name>.css, is served as dist/webview/<name>.css.
+for (const name of Object.keys(webviewEntries)) {
+  const css = join(root, 'webview', name, `${name}.css`);
+  if (existsSync(css)) copyFileSync(css, join(root, 'dist/webview', `${name}.css`));
+}
+
+// The Python hook of Run File with Observability (src/launcher/python) ships as dist/python.
+mkdirSync(join(root, 'dist/python'), { recursive: true });
+for (const f of readdirSync(join(root, 'src/launcher/python')).filter((n) => n.endsWith('.py'))) {
+  copyFileSync(join(root, 'src/launcher/python', f), join(root, 'dist/python', f));
+}
 
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

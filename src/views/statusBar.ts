@@ -29,16 +29,20 @@ export function summarise(store: Store, now: number): StatusSummary {
   }
   const failing = store.allSources().filter((s) => s.status === 'error');
   const lines = store.allSources().map((s) => `${s.config.name}: ${s.status === 'error' ? `${s.error?.message} (${formatAge(now - (s.error?.at ?? now))})` : s.status}`);
+  // Firing Prometheus alerts about Spark (F8): a count after the text, one line each in the tooltip.
+  const alerts = store.sparkAlerts();
+  const bell = alerts.length ? ` · $(bell-dot) ${alerts.length} alert${alerts.length === 1 ? '' : 's'}` : '';
+  const alertLines = alerts.map((a) => `Alert ${a.name}${a.appName || a.appId ? ` (${a.appName ?? a.appId}${a.executorId ? `, executor ${a.executorId}` : ''})` : ''}: ${a.summary}`);
   if (failing.length > 0) {
     const f = failing[0];
     const more = failing.length > 1 ? ` (+${failing.length - 1})` : '';
-    return { text: `$(warning) Spark: ${f.config.name} unreachable${more} (${formatAge(now - (f.lastOkAt ?? f.error?.at ?? now))})`, warning: true, tooltip: lines };
+    return { text: `$(warning) Spark: ${f.config.name} unreachable${more} (${formatAge(now - (f.lastOkAt ?? f.error?.at ?? now))})${bell}`, warning: true, tooltip: [...lines, ...alertLines] };
   }
-  if (running.length === 0) return { text: '$(zap) Spark', warning: false, tooltip: lines.length ? ['No running application', ...lines] : ['No Spark source found'] };
+  if (running.length === 0) return { text: `$(zap) Spark${bell}`, warning: false, tooltip: lines.length ? ['No running application', ...lines, ...alertLines] : ['No Spark source found'] };
   return {
-    text: `$(zap) Spark ${running.length} running · ${executors} executor${executors === 1 ? '' : 's'} · ${formatBytes(cached)} cached`,
+    text: `$(zap) Spark ${running.length} running · ${executors} executor${executors === 1 ? '' : 's'} · ${formatBytes(cached)} cached${bell}`,
     warning: false,
-    tooltip: lines,
+    tooltip: [...lines, ...alertLines],
   };
 }
 

@@ -1,0 +1,262 @@
+/**
+ * The dashboard's query orchestration, on the host side: which metric profile an application
+ * exposes, the scrape interval, the range and step of each panel, and the range queries, all
+ * through the store's Prometheus client. The webview only draws what this returns.
+ *
+ * It imports nothing from `vscode`, so integration tests run it in Node against the real
+ * Prometheus.
+ */
+import { PrometheusClient, PrometheusError, Series } from '../sources/prometheus';
+import {
+  alignRange,
+  chooseRateWindow,
+  chooseStep,
+  DetectedProfiles,
+  detectMetricProfiles,
+  escapeLabelValue,
+  PANELS,
+  PanelPlan,
+  planDashboard,
+  promqlUiLink,
+  PYTHON_RSS_ZERO_HINT,
+  sanitizeMetricKey,
+  toChartValue,
+} from '../model/promql';
+import { CUSTOM_PANEL_ID, PanelData, SeriesData, TimeRange } from '../shared/protocol';
+
+/** What the dashboard needs to know about its application. */
+export interface DashboardApp {
+  readonly id: string;
+  readonly name: string;
+  /** Epoch ms. */
+  readonly startTime?: number;
+  readonly endTime?: number;
+  readonly running: boolean;
+  /** A fixed `spark.metrics.namespace`, when the application sets one. */
+  readonly metricsNamespace?: string;
+}
+
+export interface Detection {
+  readonly detected: DetectedProfiles;
+  readonly scrapeIntervalSeconds: number;
+  /** Where the interval came from: 'targets' (Prometheus said), 'setting', or 'default'. */
+  readonly scrapeIntervalFrom: 'targets' | 'setting' | 'default';
+}
+
+/** The interval assumed when neither the targets API nor the setting says (Prometheus's default). */
+export const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
+/** Width assumed for a canvas the webview has not measured yet. */
+export const DEFAULT_WIDTH_PX = 600;
+
+const RANGE_SECONDS: Record<Exclude<TimeRange, 'lifetime'>, number> = { '5m': 300, '15m': 900, '1h': 3600, '6h': 21600 };
+
+/**
+ * Which profiles Prometheus has for this application: the metric names that carry its id (the
+ * executor endpoint), its name (JMX exporter), its servlet namespace, and container metrics of
+ * pods labelled with its id. Plus the scrape interval of the targets that export its series.
+ * Five small requests, done when a dashboard opens and now and then after.
+ */
+export async function detect(
+  prom: PrometheusClient,
+  app: DashboardApp,
+  scrapeIntervalSetting: number,
+  signal?: AbortSignal,
+): Promise<Detection> {
+  const id = escapeLabelValue(app.id);
+  const namespaces = [app.id, app.metricsNamespace].filter((x): x is string => !!x).map(sanitizeMetricKey);
+  const servletRe = namespaces.map((n) => `metrics_${n}_driver_.+`).join('|');
+  const optional = <T>(p: Promise<T>, fallback: T) => p.catch((e: unknown) => {
+    if (signal?.aborted) throw e;
+    return fallback;
+  });
+  const [byId, byName, servlet, pods, jobs] = await Promise.all([
+    prom.labelValues('__name__', `{application_id="${id}"}`, signal),
+    optional(prom.labelValues('__name__', `{app_name="${escapeLabelValue(app.name)}"}`, signal), []),
+    optional(prom.labelValues('__name__', `{__name__=~"${servletRe}"}`, signal), []),
+    optional(prom.labelValues('pod', `kube_pod_labels{label_spark_app_selector="${id}"}`, signal), []),
+    optional(prom.labelValues('job', `{application_id="${id}"}`, signal), []),
+  ]);
+  const names = [...byId, ...byName, ...servlet];
+  // Container metrics count only when pods of this application are known to kube-state-metrics.
+  if (pods.length > 0) {
+    const container = await optional(prom.labelValues('__name__', '{__name__=~"container_cpu_usage_seconds_total|container_memory_working_set_bytes"}', signal), []);
+    names.push(...container);
+  }
+  const detected = detectMetricProfiles(names);
+
+  if (scrapeIntervalSetting > 0) return { detected, scrapeIntervalSeconds: scrapeIntervalSetting, scrapeIntervalFrom: 'setting' };
+  const targets = await optional(prom.targets(signal), []);
+  const ofApp = targets.filter((t) => jobs.includes(t.labels.job ?? ''));
+  const intervals = (ofApp.length ? ofApp : targets).map((t) => t.scrapeIntervalSeconds).filter((s): s is number => s !== undefined && s > 0);
+  return intervals.length
+    ? { detected, scrapeIntervalSeconds: Math.min(...intervals), scrapeIntervalFrom: 'targets' }
+    : { detected, scrapeIntervalSeconds: DEFAULT_SCRAPE_INTERVAL_SECONDS, scrapeIntervalFrom: 'default' };
+}
+
+/**
+ * The time range in seconds since epoch: the application's lifetime, or the last N minutes of
+ * it (never before it started, so a young application fills the width; at least a minute).
+ */
+export function timeWindow(range: TimeRange, app: DashboardApp, nowMs: number): { start: number; end: number } {
+  const end = (app.running || app.endTime === undefined ? nowMs : app.endTime) / 1000;
+  const born = app.startTime !== undefined ? app.startTime / 1000 : undefined;
+  const start = range === 'lifetime' ? (born ?? end - 3600) : Math.max(end - RANGE_SECONDS[range], born ?? -Infinity);
+  return { start: Math.min(start, end - 60), end };
+}
+
+export interface RangePlan {
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+  /** Samples per series Prometheus will return at most. */
+  readonly points: number;
+}
+
+/**
+ * Range and step of one panel: the model's step for a width a little under the canvas's, so
+ * that the one or two extra steps aligning adds (start down, end up) still leave at most one
+ * point per pixel; never finer than the scrape; never over 11,000 points.
+ */
+export function planRange(window: { start: number; end: number }, widthPx: number, scrapeIntervalSeconds: number): RangePlan {
+  const width = Math.max(4, Math.floor(widthPx));
+  const step = chooseStep({ rangeSeconds: window.end - window.start, widthPx: width - 3, scrapeIntervalSeconds });
+  const { start, end } = alignRange(window.start, window.end, step);
+  return { start, end, step, points: Math.floor((end - start) / step) + 1 };
+}
+
+/** `{{label}}` in a legend template → the series' label value. */
+export function legendFor(template: string, labels: Readonly<Record<string, string>>): string {
+  return template.replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_m, k: string) => labels[k] ?? '');
+}
+
+/** A series' label set as Prometheus's UI writes it: `name{a="b", …}`. */
+export function seriesName(labels: Readonly<Record<string, string>>): string {
+  const { __name__: name = '', ...rest } = labels;
+  const inner = Object.keys(rest).sort().map((k) => `${k}="${rest[k]}"`).join(', ');
+  return inner ? `${name}{${inner}}` : name || '{}';
+}
+
+/**
+ * Samples → chart data: x in epoch ms, NaN and ±Inf as null (gaps, never on an axis), and a
+ * null where Prometheus left samples out (a scrape gap, an executor that was not there), so
+ * the line breaks instead of bridging the gap.
+ */
+export function toSeriesData(label: string, s: Series, step: number): SeriesData {
+  const x: number[] = [];
+  const y: (number | null)[] = [];
+  let prev: number | undefined;
+  for (const p of s.samples) {
+    if (prev !== undefined && p.t - prev > step * 1.5) {
+      x.push((prev + step) * 1000);
+      y.push(null);
+    }
+    x.push(p.t * 1000);
+    y.push(toChartValue(p.v));
+    prev = p.t;
+  }
+  return { label, x, y };
+}
+
+function bounds(series: readonly SeriesData[]): { yMin: number | null; yMax: number | null } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of series) {
+    for (const v of s.y) {
+      if (v === null) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return Number.isFinite(min) ? { yMin: min, yMax: max } : { yMin: null, yMax: null };
+}
+
+export interface PanelRequest {
+  readonly plan: PanelPlan;
+  readonly range: RangePlan;
+}
+
+/** The panels' plans for an application (the model's templates, with the user's overrides). */
+export function planPanels(detection: Detection, app: DashboardApp, stepSeconds: number, overrides?: Readonly<Record<string, string>>): PanelPlan[] {
+  return planDashboard(
+    detection.detected,
+    { appId: app.id, appName: app.name, window: chooseRateWindow(stepSeconds, detection.scrapeIntervalSeconds), metricsNamespace: app.metricsNamespace },
+    overrides,
+  );
+}
+
+const HINTS = new Map(PANELS.map((p) => [p.id, p.enableHint]));
+
+/** Thrown when Prometheus itself cannot be reached: no panel has anything to say. */
+export class DashboardUnavailable extends Error {}
+
+/**
+ * Runs one panel's queries. Prometheus's own error (bad query, timeout) stays with the panel;
+ * a panel whose queries return no series says which setting would make them exist.
+ */
+export async function fetchPanel(prom: PrometheusClient, req: PanelRequest, signal?: AbortSignal): Promise<PanelData> {
+  const { plan, range } = req;
+  const base = { id: plan.id, title: plan.title, unit: plan.unit, stepSeconds: range.step, profile: plan.profile, queries: plan.queries.map((q) => q.expr) };
+  if (plan.missing !== undefined) {
+    return { ...base, series: [], yMin: null, yMax: null, warnings: [], missing: plan.missing };
+  }
+  const results = await Promise.allSettled(plan.queries.map((q) => prom.queryRange(q.expr, range.start, range.end, range.step, signal)));
+  const series: SeriesData[] = [];
+  const warnings: string[] = [];
+  let error: PanelData['error'];
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') {
+      warnings.push(...r.value.warnings);
+      for (const s of r.value.series) series.push(toSeriesData(legendFor(plan.queries[i].legend, s.labels) || seriesName(s.labels), s, range.step));
+    } else if (r.reason instanceof PrometheusError) {
+      error ??= { errorType: r.reason.errorType, message: r.reason.message };
+    } else {
+      throw r.reason;
+    }
+  });
+  series.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
+  const out: PanelData = { ...base, series, ...bounds(series), warnings: [...new Set(warnings)], error };
+  if (!error && series.length === 0) {
+    return { ...out, missing: HINTS.get(plan.id) ?? 'the metrics of this panel' };
+  }
+  if (plan.id === 'pythonRss' && series.length > 0 && out.yMax === 0) return { ...out, note: `Always 0: turn on ${PYTHON_RSS_ZERO_HINT}` };
+  return out;
+}
+
+/** Every panel; a failure to reach Prometheus at all becomes DashboardUnavailable. */
+export async function fetchPanels(prom: PrometheusClient, reqs: readonly PanelRequest[], signal?: AbortSignal): Promise<PanelData[]> {
+  try {
+    return await Promise.all(reqs.map((r) => fetchPanel(prom, r, signal)));
+  } catch (e) {
+    if (e instanceof PrometheusError) throw e;
+    throw new DashboardUnavailable(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** The custom PromQL panel: the query as typed, Prometheus's error and warnings as it said them. */
+export async function fetchCustom(prom: PrometheusClient, query: string, range: RangePlan, signal?: AbortSignal): Promise<PanelData> {
+  const base = { id: CUSTOM_PANEL_ID, title: 'Custom PromQL', unit: 'count' as const, stepSeconds: range.step, queries: [query] };
+  try {
+    const r = await prom.queryRange(query, range.start, range.end, range.step, signal);
+    const series = r.series.map((s) => toSeriesData(seriesName(s.labels), s, range.step));
+    return { ...base, series, ...bounds(series), warnings: [...r.warnings] };
+  } catch (e) {
+    if (e instanceof PrometheusError) {
+      return { ...base, series: [], yMin: null, yMax: null, warnings: [], error: { errorType: e.errorType, message: e.message } };
+    }
+    throw new DashboardUnavailable(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Prometheus's graph page for a query, without any credentials the source URL may carry. */
+export function prometheusLink(baseUrl: string, query: string, rangeSeconds: number): string {
+  let base = baseUrl;
+  try {
+    const u = new URL(baseUrl);
+    u.username = '';
+    u.password = '';
+    base = u.toString();
+  } catch {
+    /* keep as is */
+  }
+  return promqlUiLink(base, query, Math.max(60, Math.round(rangeSeconds)));
+}
