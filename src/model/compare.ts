@@ -239,25 +239,31 @@ export function compareStages(a: readonly Stage[], b: readonly Stage[]): StageCo
 // ---------------------------------------------------------------------------------------------
 // Export
 
-function formatValue(v: number | undefined, unit: MetricUnit): string {
+/** A metric's value as the table shows it: `2m 40s`, `1.5 KiB`, `1,234`; `–` when missing. */
+export function formatValue(v: number | undefined, unit: MetricUnit): string {
   if (v === undefined) return '–';
   if (unit === 'bytes') return formatBytes(v);
   if (unit === 'ms') return formatDuration(v);
   return formatCount(v);
 }
 
-function formatSigned(v: number | undefined, unit: MetricUnit): string {
+/** A difference with its sign: `+412 MiB`, `−1m 28s`. */
+export function formatSigned(v: number | undefined, unit: MetricUnit): string {
   if (v === undefined) return '–';
   if (v === 0) return formatValue(0, unit);
   return `${v > 0 ? '+' : '−'}${formatValue(Math.abs(v), unit)}`;
 }
 
-function formatPercentChange(p: number | undefined): string {
+/** `−55.0 %`, `+25.0 %`. */
+export function formatPercentChange(p: number | undefined): string {
   return p === undefined ? '–' : `${p > 0 ? '+' : p < 0 ? '−' : ''}${Math.abs(p).toFixed(1)} %`;
 }
 
-function formatRip(r: number | undefined): string {
-  return r === undefined ? '–' : r.toFixed(2);
+/** RIP with two decimals, as the talk reported it. */
+export function formatRip(r: number | undefined): string {
+  if (r === undefined) return '–';
+  const s = Math.abs(r).toFixed(2);
+  return r < 0 && s !== '0.00' ? `−${s}` : s;
 }
 
 /**

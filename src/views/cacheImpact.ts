@@ -1,0 +1,215 @@
+/**
+ * "Measure Cache Impact" (F7): from a cache lens (the document and the call's line) or the
+ * palette (the cache call at or near the cursor), runs the file through "Run File with
+ * Observability" without that cache call (the hook's SO_DISABLE_CACHE_AT; the file is not edited)
+ * and as written, N times each (sparkObservatory.measureCacheImpact.runs), under a cancellable
+ * progress notification, then opens the comparison and records the effect for the lens.
+ *
+ * A is the run WITHOUT the cache, B the run WITH it: RIP = (A − B) / A is then above 0 exactly
+ * when the cache made the metric smaller (for time: when the cache helped), and % change reads
+ * as "what the cache did" (−38 % time, +412 MiB storage).
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FeatureContext } from '../featureContext';
+import type { RunRecord } from '../launcher/runs';
+import type { RunFileOptions } from './runFile';
+import { cacheCallNear, CacheVariant } from '../model/compareView';
+import { formatCacheImpact } from '../model/compare';
+import { scanPythonSource, type CacheCall } from '../model/cacheScanner';
+import { measureCacheImpact, MeasureCancelled, Measurement, StartedRun } from './cacheImpactRun';
+import { cacheImpacts, CacheImpact } from './cacheImpactStore';
+import type { CompareHost, ComparePanel } from './comparePanel';
+
+export const MEASURE_CACHE_IMPACT_COMMAND = 'sparkObservatory.measureCacheImpact';
+const RUN_FILE_COMMAND = 'sparkObservatory.runFile';
+
+export interface MeasureResult {
+  readonly measurement: Measurement;
+  readonly panel: ComparePanel;
+  readonly impact?: CacheImpact;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The folder Run File with Observability writes event logs to (as runFile.ts decides it). */
+function eventLogDir(f: FeatureContext): string {
+  const c = vscode.workspace.getConfiguration('sparkObservatory.run');
+  const extra = c.get<Record<string, unknown>>('extraConf', {}) ?? {};
+  const conf = typeof extra['spark.eventLog.dir'] === 'string' ? (extra['spark.eventLog.dir'] as string) : '';
+  if (conf.startsWith('file:')) {
+    try {
+      return fileURLToPath(conf);
+    } catch {
+      /* fall through */
+    }
+  }
+  return c.get<string>('eventLogDir', '')?.trim() || path.join(f.context.globalStorageUri.fsPath, 'eventlog');
+}
+
+/** A Run File with Observability run as the measurement sees it. */
+function startedRun(rec: RunRecord): StartedRun {
+  const exited = new Promise<number | null>((resolve) => {
+    const t = setInterval(() => {
+      // RunRegistry.update sets exitCode on the record when spark-submit closes.
+      if (rec.exitCode !== undefined) {
+        clearInterval(t);
+        resolve(rec.exitCode);
+      } else if (rec.pid === undefined || !alive(rec.pid)) {
+        // Never started, or gone without a close event: give 'close' a moment, then call it failed.
+        setTimeout(() => {
+          clearInterval(t);
+          resolve(rec.exitCode ?? null);
+        }, 2_000);
+      }
+    }, 500);
+  });
+  return {
+    pid: rec.pid,
+    startedAt: rec.startedAt,
+    exited,
+    uiUrl: () => rec.boundUiUrl ?? rec.uiUrl,
+    requestedUiUrl: rec.uiUrl,
+    stop: () => {
+      if (!rec.pid) return;
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-rec.pid!, sig);
+        } catch {
+          /* gone */
+        }
+      };
+      kill('SIGTERM');
+      setTimeout(() => {
+        if (alive(rec.pid!)) kill('SIGKILL');
+      }, 10_000).unref();
+    },
+  };
+}
+
+/** The document and cache call the command is about: the lens's arguments, else the cursor. */
+async function target(uriArg: unknown, lineArg: unknown): Promise<{ doc: vscode.TextDocument; call: CacheCall } | undefined> {
+  let doc: vscode.TextDocument | undefined;
+  let line: number | undefined;
+  if (uriArg instanceof vscode.Uri || typeof uriArg === 'string') {
+    const uri = typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : uriArg;
+    doc = await vscode.workspace.openTextDocument(uri);
+    line = typeof lineArg === 'number' ? lineArg : undefined;
+  } else {
+    const editor = vscode.window.activeTextEditor;
+    doc = editor?.document;
+    line = editor?.selection.active.line;
+  }
+  if (!doc || doc.languageId !== 'python' || doc.uri.scheme !== 'file') {
+    void vscode.window.showErrorMessage('Measure Cache Impact works on a PySpark file saved on disk: open one and put the cursor on a .cache() or .persist() call.');
+    return undefined;
+  }
+  const calls = scanPythonSource(doc.getText()).calls.filter((c) => c.kind !== 'sqlCacheTable');
+  const call = line !== undefined ? cacheCallNear(calls, line) : undefined;
+  if (!call) {
+    void vscode.window.showErrorMessage(
+      calls.length === 0
+        ? `${path.basename(doc.uri.fsPath)} has no .cache(), .persist() or cacheTable() call to measure.`
+        : 'Put the cursor on the .cache(), .persist() or cacheTable() call to measure (CACHE TABLE in SQL cannot be switched off).',
+    );
+    return undefined;
+  }
+  return { doc, call };
+}
+
+async function measure(f: FeatureContext, host: CompareHost, uriArg: unknown, lineArg: unknown): Promise<MeasureResult | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Measure Cache Impact runs the file: trust the workspace to use it.');
+    return undefined;
+  }
+  const t = await target(uriArg, lineArg);
+  if (!t) return undefined;
+  const file = t.doc.uri.fsPath;
+  if (t.doc.isDirty) await t.doc.save();
+  const where = `${path.basename(file)}:${t.call.line + 1}`;
+  const callText = `${t.call.receiver}.${t.call.kind}()`.replace(/\.sqlCacheTable\(\)$/, '');
+  const n = Math.max(1, Math.min(20, Math.floor(vscode.workspace.getConfiguration('sparkObservatory.measureCacheImpact').get<number>('runs', 1) || 1)));
+  const logDir = eventLogDir(f);
+
+  const start = async (variant: CacheVariant): Promise<StartedRun | undefined> => {
+    const options: RunFileOptions = {
+      preserveFocus: true,
+      // The hook numbers lines from 1.
+      disableCacheAt: variant === 'withoutCache' ? [{ file, line: t.call.line + 1 }] : [],
+    };
+    const rec = await vscode.commands.executeCommand<RunRecord | undefined>(RUN_FILE_COMMAND, t.doc.uri, options);
+    return rec ? startedRun(rec) : undefined;
+  };
+
+  let measurement: Measurement;
+  try {
+    measurement = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Measuring the impact of ${callText} at ${where}`, cancellable: true },
+      async (progress, token) => {
+        const ctl = new AbortController();
+        const sub = token.onCancellationRequested(() => ctl.abort());
+        let last = 0;
+        try {
+          return await measureCacheImpact({
+            store: f.store,
+            start,
+            eventLogDir: logDir,
+            signal: ctl.signal,
+            progress: (message, done, total) => {
+              const pct = (done / total) * 100;
+              progress.report({ message, increment: Math.max(0, pct - last) });
+              last = Math.max(last, pct);
+            },
+          }, n);
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  } catch (e) {
+    if (e instanceof MeasureCancelled) {
+      void vscode.window.showInformationMessage('Measure Cache Impact cancelled; the running spark-submit was stopped.');
+      return undefined;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    f.log.warn(`measure cache impact: ${message}`);
+    void vscode.window.showErrorMessage(`Measure Cache Impact: ${message}`);
+    return undefined;
+  }
+
+  const runsText = n > 1 ? ` (mean of ${n} runs)` : '';
+  const panel = host.open({
+    a: { keys: measurement.withoutCache.map((r) => r.key), role: `without ${callText} at ${where} (switched off by the hook)${runsText}` },
+    b: { keys: measurement.withCache.map((r) => r.key), role: `with ${callText} at ${where}, as written${runsText}` },
+  });
+  await panel.loaded;
+  const rows = panel.result?.rows;
+  let impact: CacheImpact | undefined;
+  if (rows) {
+    impact = {
+      file,
+      line: t.call.line,
+      text: formatCacheImpact(rows),
+      measuredAt: Date.now(),
+      runs: n,
+      keysWithout: measurement.withoutCache.map((r) => r.key),
+      keysWith: measurement.withCache.map((r) => r.key),
+    };
+    cacheImpacts.set(impact);
+  }
+  return { measurement, panel, impact };
+}
+
+export function registerCacheImpact(f: FeatureContext, host: CompareHost): void {
+  f.context.subscriptions.push(
+    vscode.commands.registerCommand(MEASURE_CACHE_IMPACT_COMMAND, (uri?: unknown, line?: unknown) => measure(f, host, uri, line)),
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The comparison webview's HTML: a static skeleton, one stylesheet and one script served from
+ * dist/webview, under the dashboard's CSP (dashboardHtml.ts: nothing by default, our own
+ * styles/fonts/images, scripts by nonce). Nothing from Spark is written here: the webview fills
+ * the page with textContent. No `vscode` import, so unit tests check the real output.
+ */
+import { dashboardCsp } from './dashboardHtml';
+
+export interface CompareHtmlInput {
+  readonly cspSource: string;
+  readonly nonce: string;
+  /** asWebviewUri of dist/webview/compare.js, compare.css and codicon.css, as strings. */
+  readonly scriptUri: string;
+  readonly styleUri: string;
+  readonly codiconUri: string;
+}
+
+const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function compareHtml(i: CompareHtmlInput): string {
+  const a = escapeAttr;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${a(dashboardCsp(i.cspSource, i.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${a(i.codiconUri)}">
+<link rel="stylesheet" href="${a(i.styleUri)}">
+<title>Compare runs</title>
+</head>
+<body>
+<header class="toolbar">
+  <h1>Compare runs</h1>
+  <div class="controls">
+    <vscode-button id="swap" icon="arrow-swap" secondary>Swap A and B</vscode-button>
+    <vscode-button id="copy-md" icon="copy" secondary>Copy Markdown</vscode-button>
+    <vscode-button id="copy-csv" icon="copy" secondary>Copy CSV</vscode-button>
+    <vscode-button id="save-md" icon="save" secondary>Save Markdown…</vscode-button>
+    <vscode-button id="save-csv" icon="save" secondary>Save CSV…</vscode-button>
+  </div>
+</header>
+<div id="status" class="status" role="status"></div>
+<section class="runs" aria-label="Runs">
+  <div class="run run-a"><span class="tag">A</span><div><div id="a-name" class="run-name"></div><div id="a-meta" class="meta"></div></div></div>
+  <div class="run run-b"><span class="tag">B</span><div><div id="b-name" class="run-name"></div><div id="b-meta" class="meta"></div></div></div>
+</section>
+<p class="legend meta">RIP = (A − B) / A: above 0, B used less. <span class="better">Improvement</span> and <span class="worse">degradation</span> follow whether lower is better for the metric; changes within 1 % count as the same.</p>
+<table id="metrics" class="grid">
+  <thead><tr><th scope="col">Metric</th><th scope="col" class="num">A</th><th scope="col" class="num">B</th><th scope="col" class="num">Difference</th><th scope="col" class="num">% change</th><th scope="col" class="num">RIP</th></tr></thead>
+  <tbody></tbody>
+</table>
+<div id="notes" class="notes"></div>
+<h2>Memory and GC over elapsed time</h2>
+<div id="overlay-note" class="meta"></div>
+<div id="overlays" class="overlays"></div>
+<h2>Stages by call site</h2>
+<table id="stages" class="grid">
+  <thead><tr><th scope="col">Call site</th><th scope="col" class="num">Stages A</th><th scope="col" class="num">Duration A</th><th scope="col" class="num">Stages B</th><th scope="col" class="num">Duration B</th><th scope="col" class="num">% change</th></tr></thead>
+  <tbody></tbody>
+</table>
+<script nonce="${a(i.nonce)}" src="${a(i.scriptUri)}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,268 @@
+/**
+ * "Spark: Compare Runs…" (F7): the host side of the comparison panel. Two applications, from the
+ * palette (a quick pick for A, then for B), from the tree (two applications selected, "Compare"),
+ * or given by key (links, Measure Cache Impact, tests). The data is read once when the panel
+ * opens (compareData.ts) and posted to the webview, which never touches the network; exports
+ * are written here, to the clipboard or a file the person chooses.
+ */
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import type { FeatureContext } from '../featureContext';
+import type { Store } from '../store';
+import { hasApp } from './appsTree';
+import { makeNonce } from './dashboardHtml';
+import { compareHtml } from './compareHtml';
+import { buildComparison, Comparison, loadOverlays, loadRun, RunData, Side } from './compareData';
+import { appPickItems } from '../model/compareView';
+import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../model/compare';
+import {
+  COMPARE_FROM_WEBVIEW,
+  CompareData,
+  CompareDataMessage,
+  CompareExportMessage,
+  CompareReadyMessage,
+  CompareStatusMessage,
+  CompareSwapMessage,
+  IpcMessage,
+  IpcMessageType,
+  isMessage,
+  parseMessage,
+} from '../shared/protocol';
+
+export const COMPARE_VIEW_TYPE = 'sparkObservatory.compare';
+export const COMPARE_RUNS_COMMAND = 'sparkObservatory.compareRuns';
+
+/** One side as the panel is asked for it: one application, or several runs of one variant. */
+export interface SideRequest {
+  readonly keys: readonly string[];
+  readonly role?: string;
+}
+
+export interface CompareRequest {
+  readonly a: SideRequest;
+  readonly b: SideRequest;
+}
+
+/** One comparison panel. */
+export class ComparePanel {
+  private disposed = false;
+  private ready = false;
+  private loading: AbortController | undefined;
+  private comparison: Comparison | undefined;
+  /** The last comparison posted: aggregates, rows, stages. */
+  get result(): Comparison | undefined {
+    return this.comparison;
+  }
+  /** What the panel was given last, for the extension's own tests. */
+  lastData: CompareData | undefined;
+  /** The text of the last export, for the extension's own tests. */
+  lastExport: string | undefined;
+  /** Resolves when the first data (or failure) has been posted. */
+  readonly loaded: Promise<void>;
+  private resolveLoaded!: () => void;
+
+  constructor(
+    private readonly f: FeatureContext,
+    readonly panel: vscode.WebviewPanel,
+    private request: CompareRequest,
+  ) {
+    this.loaded = new Promise((r) => (this.resolveLoaded = r));
+    const root = vscode.Uri.joinPath(f.context.extensionUri, 'dist', 'webview');
+    panel.iconPath = vscode.Uri.joinPath(f.context.extensionUri, 'media', 'spark.svg');
+    const w = panel.webview;
+    const uri = (file: string) => w.asWebviewUri(vscode.Uri.joinPath(root, file)).toString();
+    w.html = compareHtml({
+      cspSource: w.cspSource,
+      nonce: makeNonce((n) => randomBytes(n)),
+      scriptUri: uri('compare.js'),
+      styleUri: uri('compare.css'),
+      codiconUri: uri('codicon.css'),
+    });
+    f.context.subscriptions.push(
+      w.onDidReceiveMessage((m) => this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    // The data is read at once; the webview gets it when it says it is ready.
+    void this.load();
+  }
+
+  private post<P>(type: IpcMessageType<P>, params: P): void {
+    if (!this.disposed) void this.panel.webview.postMessage(type.make(params));
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg: IpcMessage | undefined = parseMessage(COMPARE_FROM_WEBVIEW, raw);
+    if (!msg) {
+      this.f.log.warn(`compare: ignored a message that is not in the allow-list: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    if (isMessage(CompareReadyMessage, msg)) {
+      this.ready = true;
+      this.sendCurrent();
+    } else if (isMessage(CompareExportMessage, msg)) {
+      void this.export(msg.params.format, msg.params.target);
+    } else if (isMessage(CompareSwapMessage, msg)) {
+      this.request = { a: this.request.b, b: this.request.a };
+      void this.load();
+    }
+  }
+
+  private status: { kind: 'busy' | 'info' | 'error'; text: string } = { kind: 'busy', text: 'Reading both runs…' };
+
+  private sendCurrent(): void {
+    if (!this.ready) return;
+    if (this.lastData) this.post(CompareDataMessage, this.lastData);
+    this.post(CompareStatusMessage, this.status);
+  }
+
+  private setStatus(kind: 'busy' | 'info' | 'error', text: string): void {
+    this.status = { kind, text };
+    if (this.ready) this.post(CompareStatusMessage, this.status);
+  }
+
+  /** Reads both sides and posts the comparison. */
+  async load(): Promise<void> {
+    this.loading?.abort();
+    const ctl = new AbortController();
+    this.loading = ctl;
+    this.setStatus('busy', 'Reading both runs…');
+    try {
+      const now = Date.now();
+      const store = this.f.store;
+      const read = async (s: SideRequest): Promise<{ runs: RunData[]; role?: string }> => ({
+        runs: await Promise.all(s.keys.map((k) => loadRun(store, k, now, ctl.signal))),
+        role: s.role,
+      });
+      const [a, b] = await Promise.all([read(this.request.a), read(this.request.b)]);
+      const scrape = vscode.workspace.getConfiguration('sparkObservatory.prometheus').get<number>('scrapeInterval', 0);
+      const overlay = await loadOverlays(await store.prometheusClient(), a.runs[0], b.runs[0], { now, scrapeIntervalSeconds: scrape, signal: ctl.signal })
+        .catch((e: unknown) => ({ overlays: [], note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` }));
+      if (ctl.signal.aborted) return;
+      const c = buildComparison(a as Side, b as Side, overlay);
+      this.comparison = c;
+      this.lastData = c.data;
+      this.panel.title = `Compare: ${c.data.a.name} ↔ ${c.data.b.name}`;
+      this.status = { kind: 'info', text: '' };
+      this.sendCurrent();
+    } catch (e) {
+      if (ctl.signal.aborted) return;
+      const message = e instanceof Error ? e.message : String(e);
+      this.f.log.warn(`compare: ${message}`);
+      this.setStatus('error', `Could not compare: ${message}`);
+    } finally {
+      if (this.loading === ctl) this.loading = undefined;
+      this.resolveLoaded();
+    }
+  }
+
+  /** The table as Markdown (with the stages) or CSV (metrics only). */
+  exportText(format: 'markdown' | 'csv'): string | undefined {
+    const c = this.comparison;
+    if (!c) return undefined;
+    return format === 'csv'
+      ? comparisonToCsv(c.a, c.b, c.rows)
+      : `${comparisonToMarkdown(c.a, c.b, c.rows)}\n${stagesToMarkdown(c.stages)}`;
+  }
+
+  async export(format: 'markdown' | 'csv', target: 'clipboard' | 'file'): Promise<void> {
+    const text = this.exportText(format);
+    if (text === undefined) return;
+    this.lastExport = text;
+    const kind = format === 'csv' ? 'CSV' : 'Markdown';
+    if (target === 'clipboard') {
+      await vscode.env.clipboard.writeText(text);
+      this.setStatus('info', `Copied the table as ${kind} to the clipboard.`);
+      return;
+    }
+    const c = this.comparison!;
+    const base = `spark-compare-${c.a.appId.split(',')[0]}-vs-${c.b.appId.split(',')[0]}`.replace(/[^\w.-]+/g, '_');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `${base}.${format === 'csv' ? 'csv' : 'md'}`;
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: format === 'csv' ? { CSV: ['csv'] } : { Markdown: ['md'] },
+      saveLabel: `Save ${kind}`,
+    });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    this.setStatus('info', `Saved the table as ${kind} to ${uri.scheme === 'file' ? path.basename(uri.fsPath) : uri.toString()}.`);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.loading?.abort();
+    this.resolveLoaded();
+  }
+}
+
+export class CompareHost {
+  constructor(private readonly f: FeatureContext) {}
+
+  open(request: CompareRequest): ComparePanel {
+    const root = vscode.Uri.joinPath(this.f.context.extensionUri, 'dist', 'webview');
+    const name = (keys: readonly string[]) => {
+      const e = keys[0] ? this.f.store.entry(keys[0]) : undefined;
+      return e?.app.name || e?.app.id || keys[0]?.split('|').pop() || '?';
+    };
+    // The final title from the start (the store knows both names): the tab does not change under the person.
+    const title = `Compare: ${name(request.a.keys)} ↔ ${name(request.b.keys)}`;
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [root],
+    });
+    return new ComparePanel(this.f, panel, request);
+  }
+}
+
+async function pickApplication(store: Store, title: string, exclude?: string): Promise<string | undefined> {
+  // A fresh list of every source, so a run that just ended is there; a slow source does not
+  // hold the pick up for more than a moment (the store's last good list is shown then).
+  await Promise.race([store.refresh().catch(() => undefined), new Promise((r) => setTimeout(r, 1500))]);
+  const items = appPickItems(
+    store.applications().map((e) => ({
+      key: e.key, id: e.app.id, name: e.app.name, state: e.app.state, startTime: e.app.startTime,
+      durationMs: e.app.durationMs, via: e.via, group: e.group,
+    })),
+    Date.now(),
+    exclude,
+  );
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage(
+      exclude ? 'There is no other Spark application to compare with.' : 'No Spark application is known yet: start one, or add a source (a History Server lists finished ones).',
+    );
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Filter by name', matchOnDescription: true, matchOnDetail: true });
+  return pick?.key;
+}
+
+/** Which two applications the command was asked for: (node, selected nodes) from the tree, (keyA, keyB), or none. */
+async function resolveKeys(store: Store, arg1: unknown, arg2: unknown): Promise<[string, string] | undefined> {
+  if (typeof arg1 === 'string' && typeof arg2 === 'string') return [arg1, arg2];
+  const selected = Array.isArray(arg2) ? arg2.filter(hasApp).map((n) => n.entry.key) : [];
+  const clicked = hasApp(arg1) ? arg1.entry.key : undefined;
+  const keys = [...new Set(clicked && !selected.includes(clicked) ? [clicked, ...selected] : selected.length ? selected : clicked ? [clicked] : [])];
+  if (keys.length >= 2) {
+    if (keys.length > 2) void vscode.window.showInformationMessage(`Comparing the first two of the ${keys.length} selected applications.`);
+    return [keys[0], keys[1]];
+  }
+  const a = keys[0] ?? (await pickApplication(store, 'Compare Runs: pick run A (the baseline)'));
+  if (!a) return undefined;
+  const b = await pickApplication(store, `Compare Runs: pick run B (compared with ${store.entry(a)?.app.name ?? a})`, a);
+  return b ? [a, b] : undefined;
+}
+
+/** Registers the command; returns the host (Measure Cache Impact opens its panels through it). */
+export function registerCompare(f: FeatureContext): CompareHost {
+  const host = new CompareHost(f);
+  f.context.subscriptions.push(
+    vscode.commands.registerCommand(COMPARE_RUNS_COMMAND, async (arg1?: unknown, arg2?: unknown) => {
+      const keys = await resolveKeys(f.store, arg1, arg2);
+      return keys ? host.open({ a: { keys: [keys[0]] }, b: { keys: [keys[1]] } }) : undefined;
+    }),
+  );
+  return host;
+}

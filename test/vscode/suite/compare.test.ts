@@ -1,0 +1,137 @@
+/**
+ * Compare Runs inside a real VS Code: the command, given two real finished seed runs (listed by
+ * the environment's History Server, from the suite's settings), opens the comparison panel under
+ * the strict CSP and gives it one row per metric whose figures are the REST API's; from the tree,
+ * two selected application nodes do the same; the export writes the table.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { SparkObservatoryApi } from '../../../src/extension';
+import type { ComparePanel } from '../../../src/views/comparePanel';
+import type { AppEntry } from '../../../src/store';
+
+const EXTENSION_ID = 'spark-observatory.spark-observatory';
+const REPO = path.resolve(__dirname, '..', '..', '..', '..');
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function json<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+const EXPECTED_ROWS = [
+  'Wall time', 'Executor run time', 'CPU time', 'GC time', 'Input', 'Output', 'Shuffle read', 'Shuffle write',
+  'Memory spill', 'Disk spill', 'Peak JVM heap', 'Peak storage memory', 'Cached bytes', 'Tasks', 'Failed tasks',
+];
+
+describe('compare runs in the extension host', function () {
+  this.timeout(600_000);
+  let api: SparkObservatoryApi;
+  let plain: AppEntry;
+  let cached: AppEntry;
+
+  const finished = (name: string) =>
+    api.store.applications().find((e) => e.app.name === name && e.via === 'history' && e.app.state === 'completed');
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<SparkObservatoryApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    await until('the History Server source', async () => {
+      await api.store.refresh();
+      return api.store.allSources().find((s) => s.kind === 'history' && s.status === 'ok');
+    }, 60_000);
+    // Two finished seed runs: the History Server's, else run them now (one at a time).
+    for (const [file, name] of [['seed_plain.py', 'seed-plain'], ['seed_cached.py', 'seed-cached']] as const) {
+      if (finished(name)) continue;
+      const r = spawnSync('bash', [path.join(REPO, 'scripts', 'run-job.sh'), path.join(REPO, 'test', 'fixtures', 'jobs', file), '400000', '24'], { encoding: 'utf8', timeout: 400_000 });
+      assert.equal(r.status, 0, `${file}: ${r.stderr?.slice(-2000)}`);
+    }
+    plain = await until('a finished seed-plain run', async () => (await api.store.refresh(), finished('seed-plain')));
+    cached = await until('a finished seed-cached run', async () => (await api.store.refresh(), finished('seed-cached')));
+  });
+
+  it('opens the panel with one row per metric, the REST API\'s figures, under the strict CSP', async () => {
+    const p = await vscode.commands.executeCommand<ComparePanel>('sparkObservatory.compareRuns', plain.key, cached.key);
+    assert.ok(p?.panel, 'the command returns the panel');
+    try {
+      await p.loaded;
+      const d = p.lastData;
+      assert.ok(d, 'the panel was given data');
+      assert.equal(p.panel.viewType, 'sparkObservatory.compare');
+      assert.equal(p.panel.title, 'Compare: seed-plain ↔ seed-cached');
+      assert.deepEqual(d.rows.map((r) => r.label), EXPECTED_ROWS);
+      assert.equal(d.a.appId, plain.app.id);
+      assert.equal(d.b.appId, cached.app.id);
+      assert.equal(d.a.servedBy, 'History Server');
+
+      // The figures are the History Server's.
+      const base = api.store.source(plain.sourceId)!.config.url;
+      for (const [side, e] of [['a', plain], ['b', cached]] as const) {
+        const stages = await json<{ numCompleteTasks: number; jvmGcTime: number }[]>(`${base}/api/v1/applications/${e.app.id}/stages?details=false`);
+        const rdds = await json<{ memoryUsed: number; diskUsed: number }[]>(`${base}/api/v1/applications/${e.app.id}/storage/rdd`);
+        const app = await json<{ attempts: { duration: number }[] }>(`${base}/api/v1/applications/${e.app.id}`);
+        const row = (m: string): number | undefined => d.rows.find((r) => r.metric === m)![side];
+        assert.equal(row('wallTimeMs'), app.attempts[0].duration);
+        assert.equal(row('tasks'), stages.reduce((t, s) => t + s.numCompleteTasks, 0));
+        assert.equal(row('gcTimeMs'), stages.reduce((t, s) => t + s.jvmGcTime, 0));
+        assert.equal(row('cachedBytes'), rdds.reduce((t, r) => t + r.memoryUsed + r.diskUsed, 0));
+      }
+      const wall = d.rows[0];
+      assert.equal(wall.rip, (wall.a! - wall.b!) / wall.a!);
+      // Stages by call site: both runs' stages are listed (matched where the call sites agree).
+      assert.ok(d.stages.some((s) => s.a) && d.stages.some((s) => s.b), 'stages of both runs');
+
+      const w = p.panel.webview;
+      assert.equal(w.options.enableScripts, true);
+      assert.equal(w.options.enableCommandUris, false);
+      const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(w.html)?.[1] ?? '';
+      const nonce = /script-src 'nonce-([A-Za-z0-9]+)'/.exec(csp)?.[1];
+      assert.equal(csp, `default-src 'none'; style-src ${w.cspSource}; font-src ${w.cspSource}; img-src ${w.cspSource} data:; script-src 'nonce-${nonce}'`);
+      assert.doesNotMatch(w.html, /unsafe-|\sstyle\s*=/i);
+
+      const md = p.exportText('markdown')!;
+      assert.match(md, /^\| Metric \| A: seed\\-plain/);
+      assert.equal(md.split('\n').filter((l) => l.startsWith('| ')).length >= 17, true);
+      assert.equal(p.exportText('csv')!.split('\r\n').length, 17);
+      console.log(`    ${md.split('\n').slice(0, 4).join('\n    ')}`);
+    } finally {
+      p.panel.dispose();
+    }
+  });
+
+  it('compares the two applications selected in the tree', async () => {
+    const groups = api.tree.getChildren();
+    const apps = groups.flatMap((g) => api.tree.getChildren(g)).filter((n) => 'entry' in n) as unknown as { entry: AppEntry }[];
+    const a = apps.find((n) => n.entry.key === cached.key);
+    const b = apps.find((n) => n.entry.key === plain.key);
+    assert.ok(a && b, 'both runs are application nodes of the tree');
+    // What VS Code passes for a multi-selection: the clicked node, then every selected node.
+    const p = await vscode.commands.executeCommand<ComparePanel>('sparkObservatory.compareRuns', a, [a, b]);
+    try {
+      await p.loaded;
+      assert.equal(p.lastData?.a.appId, cached.app.id);
+      assert.equal(p.lastData?.b.appId, plain.app.id);
+      assert.equal(p.lastData?.rows.length, 15);
+    } finally {
+      p.panel.dispose();
+    }
+  });
+});
