@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Store } from '../store';
 import { cachedBytes, executorTotals } from '../model/appSummary';
 import { formatAge, formatBytes } from '../model/format';
+import { isLiveApplication, isSourceProblem } from '../model/liveness';
 import { Command } from '../commands';
 import { SafeMarkdown } from './markdown';
 
@@ -17,7 +18,8 @@ export interface StatusSummary {
 
 /** What the item says, from the store's current data. Exported for tests. */
 export function summarise(store: Store, now: number): StatusSummary {
-  const running = store.applications().filter((e) => e.app.state === 'running');
+  const running = store.applications().filter(isLiveApplication);
+  const inProgress = store.applications().filter((e) => e.app.state === 'running' && !isLiveApplication(e)).length;
   let executors = 0;
   let cached = 0;
   for (const e of running) {
@@ -27,8 +29,9 @@ export function summarise(store: Store, now: number): StatusSummary {
     const b = cachedBytes(d.cachedDatasets);
     cached += b.memory + b.disk;
   }
-  const failing = store.allSources().filter((s) => s.status === 'error');
+  const failing = store.allSources().filter(isSourceProblem);
   const lines = store.allSources().map((s) => `${s.config.name}: ${s.status === 'error' ? `${s.error?.message} (${formatAge(now - (s.error?.at ?? now))})` : s.status}`);
+  if (inProgress) lines.push(`${inProgress} more in progress in the History Server (no live driver answers for them)`);
   // Firing Prometheus alerts about Spark (F8): a count after the text, one line each in the tooltip.
   const alerts = store.sparkAlerts();
   const bell = alerts.length ? ` · $(bell-dot) ${alerts.length} alert${alerts.length === 1 ? '' : 's'}` : '';

@@ -104,3 +104,20 @@ describe('Spark UI links', () => {
     assert.equal(sparkUiUrl('http://p:9090', 'prometheus', { id: 'a' }, { page: 'app' }), undefined);
   });
 });
+
+describe('liveness', async () => {
+  const { isLiveApplication, isSourceProblem } = await import('../../src/model/liveness');
+  test('only a source answering now says an application runs; the History Server only says its log is open', () => {
+    assert.equal(isLiveApplication({ app: { state: 'running' }, via: 'driver', stale: false }), true);
+    assert.equal(isLiveApplication({ app: { state: 'running' }, via: 'history', stale: false }), false);
+    assert.equal(isLiveApplication({ app: { state: 'running' }, via: 'driver', stale: true }), false);
+    assert.equal(isLiveApplication({ app: { state: 'completed' }, via: 'driver', stale: false }), false);
+  });
+  test('a discovered driver that refuses has ended: not a problem; a configured one is', () => {
+    const refused = { status: 'error', error: { kind: 'refused' }, kind: 'driver' as const };
+    assert.equal(isSourceProblem({ ...refused, config: { origin: 'discovered' } }), false);
+    assert.equal(isSourceProblem({ ...refused, config: { origin: 'settings' } }), true);
+    assert.equal(isSourceProblem({ ...refused, error: { kind: 'timeout' }, config: { origin: 'discovered' } }), true);
+    assert.equal(isSourceProblem({ status: 'ok', config: { origin: 'settings' } }), false);
+  });
+});
