@@ -1,0 +1,113 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as https from 'node:https';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHttpClient, HttpClient, HttpError } from '../../src/sources/http';
+import { Store } from '../../src/store';
+import type { SourceConfig } from '../../src/model/types';
+
+describe('a CA file per source', () => {
+  let dir: string;
+  let server: https.Server;
+  let url: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'so-tls-'));
+    // A self-signed certificate for 127.0.0.1, made for this test only.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_q, r) => {
+      r.setHeader('Content-Type', 'application/json');
+      r.end('[{"id":"app-1","name":"tls","attempts":[]}]');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a self-signed source is refused without its CA', async () => {
+    await assert.rejects(createHttpClient({ baseUrl: url, timeoutMs: 2000 }).getJson('api/v1/applications'), (e: unknown) => e instanceof HttpError && e.kind === 'network');
+  });
+  test('and read with it, for that source only', async () => {
+    const body = await createHttpClient({ baseUrl: url, timeoutMs: 2000, caFile: join(dir, 'cert.pem') }).getJson('api/v1/applications');
+    assert.deepEqual(body, [{ id: 'app-1', name: 'tls', attempts: [] }]);
+    // Another client, without the CA, still refuses: nothing was switched globally.
+    await assert.rejects(createHttpClient({ baseUrl: url, timeoutMs: 2000 }).getJson('api/v1/applications'));
+  });
+});
+
+describe('backoff of a failing source', () => {
+  let server: http.Server;
+  let url: string;
+  let hits = 0;
+  before(async () => {
+    server = http.createServer((_q, r) => {
+      hits++;
+      r.writeHead(500).end('boom');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  test('waits longer after each failure, with jitter, and keeps its error state', async () => {
+    let now = 1_000_000;
+    const store = new Store(
+      {
+        configured: [{ name: 'flaky', url, kind: 'driver' }],
+        discovery: { enabled: false, driverPorts: [], historyServerPort: 0, masterPort: 0, prometheusPort: 0 },
+        refreshIntervalMs: 1000,
+        statusBarIntervalMs: 5000,
+        requestTimeoutMs: 1000,
+        historyMaxApplications: 5,
+      },
+      {
+        makeClient: (s: SourceConfig, t: number): HttpClient => createHttpClient({ baseUrl: s.url, timeoutMs: t }),
+        log: { info: () => {}, warn: () => {}, error: () => {} },
+        now: () => now,
+        random: () => 0.5, // jitter factor 0.5 + 0.5 = 1: delays are exactly 1 s, 2 s, 4 s …
+      },
+    );
+    const poll = async () => {
+      const before = hits;
+      await store.pollOnce(false);
+      return hits - before;
+    };
+    assert.equal(await poll(), 1);
+    assert.equal(store.source('flaky')?.status, 'error');
+    assert.equal(store.source('flaky')?.error?.kind, 'status');
+    assert.equal(await poll(), 0, 'in backoff: no request');
+    now += 1000;
+    assert.equal(await poll(), 1, 'after 1 s: tried again');
+    now += 1500;
+    assert.equal(await poll(), 0, 'second delay is 2 s');
+    now += 500;
+    assert.equal(await poll(), 1);
+    now += 3999;
+    assert.equal(await poll(), 0, 'third delay is 4 s');
+    store.dispose();
+  });
+});
+
+describe('settings that define where the extension connects', () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+  const props = pkg.contributes.configuration.properties as Record<string, { scope?: string }>;
+  const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+  const connecting = ['sparkObservatory.sources', 'sparkObservatory.discovery.enabled', 'sparkObservatory.discovery.driverPorts', 'sparkObservatory.sparkSubmitPath'];
+  for (const key of connecting) {
+    test(`${key} is machine-scoped and restricted in untrusted workspaces`, () => {
+      assert.equal(props[key]?.scope, 'machine');
+      assert.ok(restricted.includes(key));
+    });
+  }
+  test('activation never uses "*"', () => {
+    assert.ok(!pkg.activationEvents.includes('*'));
+  });
+});
