@@ -140,7 +140,7 @@ listening() { [ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]; }
 # (starttime tells a recycled pid from ours).
 launch() { # NAME CMD...
   local name="$1"; shift
-  SO_TAG="$ENV_TAG" setsid "$@" </dev/null >"$RUN_DIR/logs/$name.log" 2>&1 &
+  SO_TAG="$ENV_TAG" setsid "$@" </dev/null >"$RUN_DIR/logs/$name.log" 2>&1 9>&- &
   local pid=$!
   echo "$pid $(proc_start "$pid")" >"$RUN_DIR/pids/$name.pid"
   echo "$pid"
@@ -190,7 +190,7 @@ do_wait() {
     done
     if [ $((SECONDS - started)) -ge "$timeout" ]; then
       printf '[spark-env] not ready after %ss:\n' "$timeout" >&2
-      printf '  %s\n' "$problems" >&2
+      sed 's/^/  /' <<<"$problems" >&2
       exit 1
     fi
     sleep 1
@@ -385,10 +385,17 @@ while [ $# -gt 0 ]; do
     *) die "unknown option $1" ;;
   esac
 done
+# start and stop change the environment: one at a time (tests may call them from several
+# processes). The daemons must not inherit the lock's descriptor (see launch: 9>&-).
+lock() {
+  mkdir -p "$RUN_DIR"
+  exec 9>"$RUN_DIR/.lock"
+  flock -w 600 9 || die "another spark-env.sh start/stop holds $RUN_DIR/.lock"
+}
 case "$cmd" in
-  start)  do_start "$timeout" ;;
+  start)  lock; do_start "$timeout" ;;
   wait)   do_wait "$timeout" ;;
-  stop)   [ -x "$PY" ] || PY=python3; do_stop "$purge" ;;
+  stop)   [ -x "$PY" ] || PY=python3; [ -d "$RUN_DIR" ] || exit 0; lock; do_stop "$purge" ;;
   status) do_status ;;
   env)    do_env ;;
   *) echo "usage: $0 start [--default-ports] [--timeout S] | wait [--timeout S] | stop [--purge] | status | env" >&2; exit 2 ;;

@@ -14,11 +14,19 @@ import { sparkUiUrl } from './model/uiLinks';
 import { Command, VIEW_ID } from './commands';
 import type { SourceConfig } from './model/types';
 import type { FeatureContext } from './featureContext';
+import { register as registerDashboard } from './views/dashboardPanel';
+import { register as registerObserve } from './views/observe';
+import { register as registerInlineHints } from './views/inlineHints';
+import { register as registerComparisons } from './views/comparisons';
 
 /**
  * Feature modules, each `register(f)`. Add one line per feature; keep the order stable.
  */
 const FEATURES: Array<(f: FeatureContext) => void> = [
+  registerDashboard,
+  registerObserve,
+  registerComparisons,
+  registerInlineHints,
 ];
 
 /** What the extension exposes to its own tests (and to nothing else). */
@@ -26,16 +34,15 @@ export interface SparkObservatoryApi {
   readonly store: Store;
   readonly tree: AppsTreeProvider;
   readonly statusBar: StatusBar;
+  readonly credentials: CredentialStore;
 }
 
 function storeSettings(c: Config): StoreSettings {
-  const trusted = vscode.workspace.isTrusted;
   return {
-    // Source settings are machine-scoped, so a workspace cannot define them; in an untrusted
-    // workspace discovery still runs (loopback only) but nothing else is read from settings
-    // that could have come with the workspace.
+    // Sources and discovery are machine-scoped settings (and restricted in untrusted
+    // workspaces), so a workspace can never point the extension at an endpoint.
     configured: c.sources,
-    discovery: trusted ? c.discovery : { ...c.discovery },
+    discovery: c.discovery,
     refreshIntervalMs: c.refreshIntervalMs,
     statusBarIntervalMs: c.statusBarIntervalMs,
     requestTimeoutMs: c.requestTimeoutMs,
@@ -48,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
   const config = new ConfigHolder();
   const credentials = new CredentialStore(context.secrets);
 
+  // Only configured sources carry credentials; discovered ones are loopback probes.
   const makeClient = async (source: SourceConfig, timeoutMs: number) =>
     createHttpClient({
       baseUrl: source.url,
@@ -96,7 +104,7 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
   const features: FeatureContext = { context, store, config, log, credentials, tree, view };
   for (const register of FEATURES) register(features);
   store.start();
-  return { store, tree, statusBar };
+  return { store, tree, statusBar, credentials };
 }
 
 export function deactivate(): void {

@@ -16,7 +16,7 @@ export interface DiscoverySettings {
   readonly prometheusPort: number;
 }
 
-export type ClientFactory = (source: { url: string; caFile?: string; id: string }, timeoutMs: number) => HttpClient;
+export type ClientFactory = (source: { url: string; caFile?: string; id: string }, timeoutMs: number) => HttpClient | Promise<HttpClient>;
 
 /**
  * Tells a driver from a History Server: both serve `/api/v1/applications`, but a driver's UI
@@ -59,6 +59,7 @@ export async function discoverLocal(
   signal?: AbortSignal,
   /** Ports already identified by the caller: not probed again. */
   skipPorts: ReadonlySet<number> = new Set(),
+  timeoutMs = 5000,
 ): Promise<SourceConfig[]> {
   if (!settings.enabled) return [];
   const probes = [...settings.driverPorts, settings.historyServerPort, settings.masterPort, settings.prometheusPort]
@@ -71,8 +72,9 @@ export async function discoverLocal(
       const url = `http://127.0.0.1:${port}`;
       const id = `local:${port}`;
       try {
-        // Loopback answers at once or refuses at once; a short timeout keeps a hung port cheap.
-        const kind = await detectKind(makeClient({ url, id }, 1500), signal);
+        // A closed loopback port refuses at once; an open one may belong to a driver too busy
+        // (GC, a cross join on every core) to answer quickly, so it gets the full timeout.
+        const kind = await detectKind(await makeClient({ url, id }, timeoutMs), signal);
         return kind ? ({ id, name: `${kind === 'driver' ? 'driver' : kind} :${port}`, url, kind, origin: 'discovered' } as SourceConfig) : undefined;
       } catch {
         return undefined;

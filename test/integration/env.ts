@@ -164,6 +164,8 @@ export function makeStore(configured: StoreSettings['configured'], overrides: Pa
       historyMaxApplications: 50,
       ...overrides,
     },
-    { makeClient: (s: SourceConfig, timeoutMs: number) => createHttpClient({ baseUrl: s.url, caFile: s.caFile, timeoutMs }), log },
+    // Async, as the extension's own factory is (it reads SecretStorage): a store that forgot to
+    // await it would probe with a Promise and discover nothing.
+    { makeClient: async (s: SourceConfig, timeoutMs: number) => createHttpClient({ baseUrl: s.url, caFile: s.caFile, timeoutMs }), log },
   );
 }

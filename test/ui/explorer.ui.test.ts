@@ -14,12 +14,39 @@ import { REPO_ROOT, launchBrowser, openViewContainer, openWorkbench, screenshot,
 import { startCodeServer, testSettingsFromEnv, type CodeServer } from '../harness/codeServer';
 import { driverApp, getJson, readEnv, startJob, waitFor, type RunningJob } from '../integration/env';
 
-/** Clicks a collapsed row to expand it (single-click expands in VS Code trees). */
+/**
+ * Clicks a collapsed row until it is expanded (single-click expands in VS Code trees); a click
+ * that lands while the tree re-renders after a poll is lost, so it is tried again.
+ */
 async function expand(page: Page, match: RegExp): Promise<void> {
-  const row = viewPane(page, 'Applications').locator('.monaco-list-row', { hasText: match }).first();
-  await row.waitFor({ state: 'visible', timeout: 60_000 });
-  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-  await waitFor(async () => ((await row.getAttribute('aria-expanded')) === 'true' ? true : undefined), { what: `${match} expanded`, timeoutMs: 30_000 });
+  const row = () => viewPane(page, 'Applications').locator('.monaco-list-row', { hasText: match }).first();
+  await row().waitFor({ state: 'visible', timeout: 60_000 });
+  await waitFor(
+    async () => {
+      if ((await row().getAttribute('aria-expanded')) === 'true') return true;
+      await row().locator('.monaco-tl-twistie').click();
+      // Under load the row may take a while to show itself expanded: wait before clicking
+      // again, or the second click would collapse it.
+      for (let i = 0; i < 50; i++) {
+        if ((await row().getAttribute('aria-expanded')) === 'true') return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return undefined;
+    },
+    { what: `${match} expanded`, timeoutMs: 30_000, intervalMs: 100 },
+  );
+}
+
+/** Drags the side bar's edge so the tree's descriptions are readable in screenshots. */
+async function widenSideBar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
 }
 
 describe('the Spark view over a real Spark', () => {
@@ -50,6 +77,7 @@ describe('the Spark view over a real Spark', () => {
     });
     await openWorkbench(page, server.workbenchUrl());
     await openViewContainer(page, 'Spark');
+    await widenSideBar(page, 760);
   });
 
   after(async () => {
@@ -61,7 +89,7 @@ describe('the Spark view over a real Spark', () => {
   it("shows the running application's name in the Spark view", async () => {
     await screenshotOnFailure(page, 'explorer-app', async () => {
       const row = await waitForTreeRow(page, /seed-cached\s*RUNNING/, 'Applications', 120_000);
-      assert.match(row, /seed-cached RUNNING · .* · 2 cores · 4\.3\.0/);
+      assert.match(row, /seed-cached\s*RUNNING · .* · 2 cores · 4\.3\.0/);
     });
   });
 
@@ -77,8 +105,8 @@ describe('the Spark view over a real Spark', () => {
         },
         { what: 'executors and both cached datasets on screen', timeoutMs: 60_000 },
       );
-      assert.ok(rows.some((r) => /^Executors 3 · .* of .* storage/.test(r)), rows.join('\n'));
-      assert.equal(rows.filter((r) => /^\d+ 127\.0\.0\.1 · 1 core/.test(r)).length, 2, 'two executors, one core each');
+      assert.ok(rows.some((r) => /^Executors\s*3 · .* of .* storage/.test(r)), rows.join('\n'));
+      assert.equal(rows.filter((r) => /^\d+\s*127\.0\.0\.1 · 1 core/.test(r)).length, 2, 'two executors, one core each');
       await page.mouse.move(5, 5);
       console.log(`screenshot: ${await screenshot(page, 'explorer-expanded')}`);
     });
