@@ -80,6 +80,9 @@ export function defaultConfs(o: Pick<SubmitOptions, 'master' | 'uiPort' | 'event
     ['spark.metrics.conf.*.sink.prometheusServlet.path', '/metrics/prometheus'],
     ['spark.eventLog.enabled', 'true'],
     ['spark.eventLog.dir', fileUrl(o.eventLogDir)],
+    // Peak executor memory per stage in the event log: without it a finished run read back
+    // from the History Server has no peak JVM heap or storage memory to compare.
+    ['spark.eventLog.logStageExecutorMetrics', 'true'],
     ['spark.executor.processTreeMetrics.enabled', 'true'],
   ];
   if (isLocalMaster(o.master)) {

@@ -52,6 +52,7 @@ describe('the spark-submit command line', () => {
     assert.equal(m.get('spark.eventLog.enabled'), 'true');
     assert.equal(m.get('spark.eventLog.dir'), 'file:///home/me/.vscode/globalStorage/eventlog');
     assert.equal(m.get('spark.executor.processTreeMetrics.enabled'), 'true');
+    assert.equal(m.get('spark.eventLog.logStageExecutorMetrics'), 'true', 'peaks reach the History Server');
   });
 
   test('binds a local driver to loopback, not a cluster one', () => {
