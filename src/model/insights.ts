@@ -37,6 +37,21 @@ export const SKEW_RATIO = 3;
  * spread is scheduling noise (JIT warm-up, a slow first fetch), not a hot key.
  */
 export const SKEW_MIN_MAX_TASK_MS = 2000;
+/** The quantiles asked of a stage's task summary: the median, the upper tail and the max. */
+export const SKEW_QUANTILES: readonly number[] = [0.5, 0.75, 0.95, 1.0];
+
+/**
+ * Whether a stage attempt's task summary is worth one request: finished (its summary no longer
+ * changes, so it is fetched once), two or more tasks, and enough task time that its slowest task
+ * could reach SKEW_MIN_MAX_TASK_MS (Σ task time ≥ max task time) over a wall time as long.
+ */
+export function needsTaskSummary(stage: Stage): boolean {
+  if (stage.status !== 'COMPLETE' && stage.status !== 'FAILED') return false;
+  if (stage.numTasks < 2 || stage.executorRunTimeMs < SKEW_MIN_MAX_TASK_MS) return false;
+  if (stage.submissionTime !== undefined && stage.completionTime !== undefined && stage.completionTime - stage.submissionTime < SKEW_MIN_MAX_TASK_MS) return false;
+  return true;
+}
+
 /** GC above 10 % of task time: the threshold at which Spark's own UI marks GC time red. */
 export const GC_SHARE_THRESHOLD = 0.1;
 /** Below 5 s of summed task time a GC share is a handful of young collections, not pressure. */

@@ -203,7 +203,18 @@ export interface MasterStatus {
 export interface ApplicationDetail {
   readonly executors?: readonly Executor[];
   readonly jobs?: readonly Job[];
+  /**
+   * Every stage attempt Spark still retains (one `/stages?details=false` request; the list is
+   * bounded by spark.ui.retainedStages): the inline hints and findings need finished ones too.
+   */
+  readonly stages?: readonly Stage[];
+  /** The ACTIVE ones of `stages`, for the tree. */
   readonly activeStages?: readonly Stage[];
+  /**
+   * Task-summary quantiles of finished stages long enough to be skewed (insights'
+   * needsTaskSummary), by `${stageId}:${attemptId}`; fetched once per stage attempt and kept.
+   */
+  readonly taskSummaries?: ReadonlyMap<string, TaskSummary>;
   readonly cachedDatasets?: readonly CachedDataset[];
   readonly environment?: SparkEnvironment;
 }

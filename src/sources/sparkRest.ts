@@ -15,6 +15,7 @@ import type {
   SparkEnvironment,
   Stage,
   StageStatus,
+  TaskSummary,
 } from '../model/types';
 
 export interface AppRef {
@@ -159,6 +160,41 @@ export function parseStages(body: unknown): Stage[] {
     });
 }
 
+/** A distribution aligned with `quantiles`, or undefined when absent or of another length. */
+function quantileArray(v: unknown, n: number): number[] | undefined {
+  const a = numArray(v);
+  return Array.isArray(v) && a.length === n ? a : undefined;
+}
+
+/**
+ * `/stages/{id}/{attempt}/taskSummary?quantiles=…` (seen on Spark 4.3.0): flat arrays aligned
+ * with `quantiles` (`duration`, `executorRunTime`, `jvmGcTime`, `executorCpuTime` in ns,
+ * `schedulerDelay`, `peakExecutionMemory`, `memoryBytesSpilled`, `diskBytesSpilled`), the I/O
+ * ones nested (`inputMetrics.bytesRead`, `shuffleReadMetrics.readBytes`,
+ * `shuffleWriteMetrics.writeBytes`). Values arrive as doubles (`1598.0`). A stage no task has
+ * reported for answers 404 "No tasks reported metrics for …".
+ */
+export function parseTaskSummary(body: unknown): TaskSummary {
+  const t = asObject(body, 'task summary');
+  const quantiles = numArray(t.quantiles);
+  const n = quantiles.length;
+  const nested = (o: unknown, key: string) => (isObject(o) ? quantileArray(o[key], n) : undefined);
+  return {
+    quantiles,
+    duration: quantileArray(t.duration, n) ?? [],
+    executorRunTime: quantileArray(t.executorRunTime, n) ?? [],
+    jvmGcTime: quantileArray(t.jvmGcTime, n) ?? [],
+    executorCpuTime: quantileArray(t.executorCpuTime, n),
+    schedulerDelay: quantileArray(t.schedulerDelay, n),
+    peakExecutionMemory: quantileArray(t.peakExecutionMemory, n),
+    memoryBytesSpilled: quantileArray(t.memoryBytesSpilled, n),
+    diskBytesSpilled: quantileArray(t.diskBytesSpilled, n),
+    inputBytes: nested(t.inputMetrics, 'bytesRead'),
+    shuffleReadBytes: nested(t.shuffleReadMetrics, 'readBytes'),
+    shuffleWriteBytes: nested(t.shuffleWriteMetrics, 'writeBytes'),
+  };
+}
+
 export function parseCachedDatasets(body: unknown): CachedDataset[] {
   return asArray(body, 'cached datasets')
     .filter(isObject)
@@ -219,6 +255,16 @@ export class SparkRestClient {
   async stages(app: AppRef, status?: 'active' | 'complete' | 'pending' | 'failed', signal?: AbortSignal): Promise<Stage[]> {
     return parseStages(
       await this.http.getJson(`api/v1/applications/${appPath(app)}/stages`, { params: { status, details: false }, signal }),
+    );
+  }
+
+  /** One stage attempt's task-metric quantiles: small, whatever the number of tasks. */
+  async taskSummary(app: AppRef, stageId: number, attemptId: number, quantiles: readonly number[], signal?: AbortSignal): Promise<TaskSummary> {
+    return parseTaskSummary(
+      await this.http.getJson(`api/v1/applications/${appPath(app)}/stages/${stageId}/${attemptId}/taskSummary`, {
+        params: { quantiles: quantiles.join(',') },
+        signal,
+      }),
     );
   }
 

@@ -19,7 +19,10 @@ import {
 } from '../model/appSummary';
 import { formatAge, formatBytes, formatCount, formatDuration, formatPercent } from '../model/format';
 import { SafeMarkdown } from './markdown';
+import { isLiveApplication, isSourceProblem } from '../model/liveness';
+import { summariseJobsByLine } from '../model/callSite';
 import type { UiTarget } from '../model/uiLinks';
+import type { SparkAlert } from '../model/alerts';
 
 /** Spark UI pages a node can open; the command maps them to URLs of the serving source. */
 export type UiPage = UiTarget;
@@ -101,7 +104,7 @@ export class GroupNode extends Node {
     const bits: string[] = [];
     if (m) bits.push(m.url, `${m.aliveWorkers} worker${m.aliveWorkers === 1 ? '' : 's'}`, `${m.coresUsed}/${m.cores} cores`);
     else bits.push(`${g.sources.length} source${g.sources.length === 1 ? '' : 's'}`);
-    const failing = g.sources.filter((s) => s.status === 'error');
+    const failing = g.sources.filter(isSourceProblem);
     if (failing.length) bits.push(`⚠ ${failing.length} unreachable`);
     t.description = bits.join(' · ');
     const tip = new SafeMarkdown().heading(g.name);
@@ -115,7 +118,7 @@ export class GroupNode extends Node {
   }
   override children(): Node[] {
     const out: Node[] = [];
-    for (const s of this.group.sources.filter((x) => x.status === 'error')) {
+    for (const s of this.group.sources.filter(isSourceProblem)) {
       out.push(new SourceProblemNode(s));
     }
     if (this.group.master) out.push(new WorkersNode(this.id, this.group));
@@ -192,7 +195,8 @@ export class AppNode extends Node implements HasApp {
     const duration = running ? (app.startTime ? ctx.now() - app.startTime : undefined) : app.durationMs;
     const detail = ctx.store.detail(this.entry.key);
     const cores = app.cores ?? (detail?.detail.executors ? executorTotals(detail.detail.executors).cores : undefined);
-    const bits = [running ? 'RUNNING' : 'COMPLETED', formatDuration(duration)];
+    // The History Server's "running" is an event log still in progress, maybe of a dead driver.
+    const bits = [running ? (isLiveApplication(this.entry) ? 'RUNNING' : 'IN PROGRESS') : 'COMPLETED', formatDuration(duration)];
     if (cores) bits.push(`${cores} cores`);
     const version = app.sparkVersion ?? detail?.detail.environment?.sparkVersion;
     if (version) bits.push(version);
@@ -200,6 +204,8 @@ export class AppNode extends Node implements HasApp {
     if (via === 'prometheus') bits.push('(Prometheus only)');
     if (via === 'master') bits.push('(Master only)');
     if (detail?.stale || this.entry.stale) bits.push('⚠ stale');
+    const alerts = ctx.store.alertsFor(this.entry.key).length;
+    if (alerts) bits.push(`🔔 ${alerts} alert${alerts === 1 ? '' : 's'}`);
     t.description = bits.join(' · ');
     t.tooltip = new SafeMarkdown()
       .heading(app.name)
@@ -210,19 +216,25 @@ export class AppNode extends Node implements HasApp {
       .field('Started', app.startTime ? new Date(app.startTime).toISOString() : undefined)
       .field('Spark', version)
       .field('Served by', `${ctx.store.source(this.entry.sourceId)?.config.name ?? this.entry.sourceId} (${via})`).md;
-    t.iconPath = running
-      ? new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor('testing.iconPassed'))
-      : new vscode.ThemeIcon('circle-outline');
+    // Live: a filled dot. An event log still in progress with no live driver (maybe one that
+    // was killed): a clock, so it does not look alive. Finished: an outline.
+    t.iconPath = !running
+      ? new vscode.ThemeIcon('circle-outline')
+      : isLiveApplication(this.entry)
+        ? new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor('testing.iconPassed'))
+        : new vscode.ThemeIcon('history', new vscode.ThemeColor('disabledForeground'));
     t.contextValue = `application.${app.state}.${via}`;
     return t;
   }
   override children(ctx: NodeContext): Node[] {
     const { via } = this.entry;
-    if (via === 'prometheus') return [new MessageNode(`${this.id}/prom`, 'Known from Prometheus only: no Spark REST source reaches its driver', 'info')];
-    if (via === 'master') return [new MessageNode(`${this.id}/master`, 'Known from the Master only: its driver UI is not reachable', 'info')];
+    // Firing Prometheus alerts about this application come first (F8).
+    const alerts = alertNodes(this.id, ctx.store.alertsFor(this.entry.key));
+    if (via === 'prometheus') return [...alerts, new MessageNode(`${this.id}/prom`, 'Known from Prometheus only: no Spark REST source reaches its driver', 'info')];
+    if (via === 'master') return [...alerts, new MessageNode(`${this.id}/master`, 'Known from the Master only: its driver UI is not reachable', 'info')];
     const d = ctx.store.detail(this.entry.key);
-    if (!d) return [new MessageNode(`${this.id}/loading`, 'Loading…', 'loading~spin')];
-    const out: Node[] = [];
+    if (!d) return [...alerts, new MessageNode(`${this.id}/loading`, 'Loading…', 'loading~spin')];
+    const out: Node[] = [...alerts];
     if (d.error) {
       const age = d.fetchedAt ? `showing data from ${formatAge(ctx.now() - d.fetchedAt)}` : 'no data yet';
       out.push(new MessageNode(`${this.id}/stale`, `${d.error.message} · ${age}`, 'warning', undefined, 'list.warningForeground'));
@@ -237,6 +249,17 @@ export class AppNode extends Node implements HasApp {
     );
     return out;
   }
+}
+
+/** One node per firing alert: its name (and executor), summary and severity; labels in the tooltip. */
+function alertNodes(parentId: string, alerts: readonly SparkAlert[]): Node[] {
+  return alerts.map((a, i) => {
+    const tip = [a.summary, a.severity ? `severity: ${a.severity}` : '', a.activeAt ? `firing since ${a.activeAt}` : '', a.value ? `value: ${a.value}` : '',
+      ...Object.entries(a.labels).map(([k, v]) => `${k}="${v}"`)].filter(Boolean).join('\n');
+    const label = a.executorId ? `${a.name} (executor ${a.executorId})` : a.name;
+    const description = [a.severity, a.summary !== a.name ? a.summary : ''].filter(Boolean).join(' · ');
+    return new MessageNode(`${parentId}/alert/${i}/${a.name}/${a.executorId ?? ''}`, label, 'bell-dot', tip, 'list.warningForeground', description);
+  });
 }
 
 abstract class AppChild extends Node implements HasApp {
@@ -362,7 +385,9 @@ class JobsNode extends AppChild {
     const running = jobs.filter((j) => j.status === 'RUNNING').length;
     const failed = jobs.filter((j) => j.status === 'FAILED').length;
     const t = this.base('Jobs', true, 'jobs');
-    t.description = `${running} running · ${jobs.length - running - failed} done${failed ? ` · ${failed} failed ⚠` : ''}`;
+    // Jobs whose call site names no line of the user's (a JVM frame): no inline hint shows them.
+    const unplaced = summariseJobsByLine(jobs, []).unplacedJobs;
+    t.description = `${running} running · ${jobs.length - running - failed} done${failed ? ` · ${failed} failed ⚠` : ''}${unplaced ? ` · ${unplaced} unplaced` : ''}`;
     t.iconPath = new vscode.ThemeIcon('list-ordered');
     return t;
   }
@@ -412,8 +437,10 @@ class StagesNode extends AppChild {
   item(): vscode.TreeItem {
     const stages = this.state.detail.activeStages ?? [];
     const spill = stages.reduce((s, x) => s + x.diskBytesSpilled, 0);
+    // Stages whose call site names no line of the user's: counted here, never guessed onto a line.
+    const unplaced = summariseJobsByLine([], this.state.detail.stages ?? []).unplacedStages;
     const t = this.base('Stages', true, 'stages');
-    t.description = `${stages.length} active${spill > 0 ? ` · spill ${formatBytes(spill)} ⚠` : ''}`;
+    t.description = `${stages.length} active${spill > 0 ? ` · spill ${formatBytes(spill)} ⚠` : ''}${unplaced ? ` · ${unplaced} unplaced` : ''}`;
     t.iconPath = new vscode.ThemeIcon('layers');
     return t;
   }
@@ -557,6 +584,28 @@ export class AppsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
 
   getTreeItem(node: Node): vscode.TreeItem {
     return node.item(this.ctx);
+  }
+
+  /**
+   * For TreeView.reveal of a cached dataset (the cache lenses' click): the parents along
+   * cached dataset → Cached datasets → application → group. Other nodes are never revealed.
+   */
+  getParent(node: Node): Node | undefined {
+    if (node instanceof CachedDatasetNode) return new CachedDatasetsNode(node.entry, node.state);
+    if (node instanceof CachedDatasetsNode) return new AppNode(node.entry);
+    if (node instanceof AppNode) {
+      const g = this.store.groups().find((x) => x.name === node.entry.group);
+      return g ? new GroupNode(g) : undefined;
+    }
+    return undefined;
+  }
+
+  /** The tree node of an application's cached dataset, for reveal; undefined when not polled. */
+  cachedDatasetNode(appKey: string, rddId: number): Node | undefined {
+    const entry = this.store.entry(appKey);
+    const state = this.store.detail(appKey);
+    const ds = state?.detail.cachedDatasets?.find((d) => d.rddId === rddId);
+    return entry && state && ds ? new CachedDatasetNode(entry, state, ds) : undefined;
   }
 
   getChildren(node?: Node): Node[] {

@@ -1,0 +1,421 @@
+/**
+ * Inline hints and findings (F6): after each action line that ran, what it cost (an `after`
+ * decoration in theme colours); a hover with its stages and links to their Spark UI pages; and
+ * the findings of insights.ts as 'Spark' diagnostics on the lines that caused them.
+ *
+ * Jobs and stages reach lines through their call sites (callSite.ts); the driver's path is
+ * matched to the workspace's Python files, listed once and again when files come and go. Each
+ * file shows one run: the newest application with lines in it. While it runs its hints follow
+ * the store (live watches: the store polls at the refresh interval); when it ends they stay,
+ * dimmed, until a newer run of the file or "Clear Inline Hints". All Spark semantics live in
+ * model/ (callSite.ts, insights.ts, lineHints.ts); this file reads the store and draws.
+ */
+import * as vscode from 'vscode';
+import { readFileSync } from 'node:fs';
+import type { FeatureContext } from '../featureContext';
+import type { AppEntry, Store } from '../store';
+import { summariseJobsByLine, type LineSummary, type PathMapping } from '../model/callSite';
+import { findSparkSessionCreation } from '../model/cacheScanner';
+import {
+  appAnchor,
+  DriverPathMapper,
+  findingMessage,
+  findingsForApp,
+  hintLine,
+  hintText,
+  linesByFile,
+  parsePathMappings,
+  placeFindings,
+  replacesRun,
+  stageRows,
+  type PlacedFinding,
+} from '../model/lineHints';
+import type { FindingSeverity } from '../model/insights';
+import { sparkUiUrl } from '../model/uiLinks';
+import { formatAge } from '../model/format';
+import type { Stage } from '../model/types';
+import { SafeMarkdown } from './markdown';
+
+export const TOGGLE_INLINE_HINTS_COMMAND = 'sparkObservatory.toggleInlineHints';
+export const CLEAR_INLINE_HINTS_COMMAND = 'sparkObservatory.clearInlineHints';
+const SECTION = 'sparkObservatory';
+/** Hints follow the store, but not faster than this: a poll can emit twice in a row. */
+const DEBOUNCE_MS = 250;
+const PY_GLOB = '**/*.py';
+const PY_EXCLUDE = '**/{node_modules,.git,.venv,venv,__pycache__,.run,out,dist}/**';
+const MAX_WORKSPACE_FILES = 20_000;
+
+const SELECTOR: vscode.DocumentSelector = [{ language: 'python', scheme: 'file' }];
+
+/** The run a file shows: the last figures seen of one application's lines in it. */
+interface FileRun {
+  readonly appKey: string;
+  readonly appName: string;
+  readonly appId: string;
+  readonly startTime?: number;
+  running: boolean;
+  readonly lines: readonly LineSummary[];
+  /** The stage attempts of those lines, for the hover. */
+  readonly stages: readonly Stage[];
+  readonly findings: readonly PlacedFinding[];
+  readonly fetchedAt?: number;
+  /** Spark UI of the source that served it: its stage pages are linked from the hover. */
+  readonly ui?: { readonly baseUrl: string; readonly via: AppEntry['via']; readonly app: { readonly id: string; readonly attemptId?: string } };
+}
+
+interface Settings {
+  readonly hints: boolean;
+  readonly findings: boolean;
+  readonly mappings: readonly PathMapping[];
+}
+
+function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    hints: c.get<boolean>('inlineHints.enabled', true) !== false,
+    findings: c.get<boolean>('findings.enabled', true) !== false,
+    mappings: parsePathMappings(c.get<unknown>('hints.pathMappings', {})),
+  };
+}
+
+function isPythonFile(doc: vscode.TextDocument): boolean {
+  return doc.languageId === 'python' && doc.uri.scheme === 'file';
+}
+
+const SEVERITY: Record<FindingSeverity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+};
+
+export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
+  private readonly runs = new Map<string, FileRun>();
+  /** Applications the user cleared: their hints do not come back (a new run does). */
+  private readonly cleared = new Set<string>();
+  private readonly watches = new Map<string, { readonly live: boolean; readonly handle: { dispose(): void } }>();
+  private readonly sessionLines = new Map<string, { appKey: string; line: number | undefined }>();
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('Spark');
+  private readonly subs: vscode.Disposable[] = [];
+  private settings = readSettings();
+  private workspaceFiles: string[] = [];
+  private mapper = new DriverPathMapper([]);
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private listing: ReturnType<typeof setTimeout> | undefined;
+  // Three types while the application runs, three dimmed ones after it ended: the hint's main
+  // part, its warnings (spill, failed tasks) in the warning colour, and the rest. All sit at the
+  // line's end; VS Code draws them in the order the types were created.
+  private readonly live = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 3em' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly liveWarn = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('editorWarning.foreground') },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly liveTail = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('editorCodeLens.foreground') },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly dim = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('disabledForeground'), fontStyle: 'italic', margin: '0 0 0 3em' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly dimWarn = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('editorWarning.foreground'), fontStyle: 'italic' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+
+  private readonly dimTail = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('disabledForeground'), fontStyle: 'italic' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly now: () => number = Date.now,
+  ) {
+    const files = vscode.workspace.createFileSystemWatcher(PY_GLOB, false, true, false);
+    this.subs.push(
+      this.diagnostics,
+      files,
+      files.onDidCreate(() => this.listSoon()),
+      files.onDidDelete(() => this.listSoon()),
+      store.onDidChange(() => this.updateSoon()),
+      vscode.window.onDidChangeVisibleTextEditors(() => {
+        this.updateWatches();
+        this.render();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.listSoon()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(SECTION)) return;
+        const before = this.settings;
+        this.settings = readSettings();
+        if (JSON.stringify(before.mappings) !== JSON.stringify(this.settings.mappings)) this.rebuildMapper();
+        this.updateWatches();
+        this.update();
+      }),
+    );
+    void this.listWorkspaceFiles();
+    this.updateWatches();
+  }
+
+  // --- the workspace's Python files ------------------------------------------------------------
+
+  /** Once at start and when .py files are created or deleted: never per poll. */
+  private async listWorkspaceFiles(): Promise<void> {
+    try {
+      const uris = await vscode.workspace.findFiles(PY_GLOB, PY_EXCLUDE, MAX_WORKSPACE_FILES);
+      this.workspaceFiles = uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+    } catch (e) {
+      this.log.warn(`inline hints: listing the workspace's Python files failed: ${String(e)}`);
+    }
+    this.rebuildMapper();
+    this.update();
+  }
+
+  private listSoon(): void {
+    if (this.listing) clearTimeout(this.listing);
+    this.listing = setTimeout(() => {
+      this.listing = undefined;
+      void this.listWorkspaceFiles();
+    }, 500);
+  }
+
+  /** Workspace files, plus open Python files outside the workspace (a file opened on its own). */
+  private rebuildMapper(): void {
+    const open = vscode.workspace.textDocuments.filter(isPythonFile).map((d) => d.uri.fsPath);
+    this.mapper = new DriverPathMapper([...new Set([...this.workspaceFiles, ...open])], this.settings.mappings);
+  }
+
+  // --- from the store to runs ------------------------------------------------------------------
+
+  private updateSoon(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.update();
+    }, DEBOUNCE_MS);
+  }
+
+  /** Reads every application the store has details of, updates the runs, redraws. */
+  update(): void {
+    if (vscode.workspace.textDocuments.some((d) => isPythonFile(d) && !this.knows(d.uri.fsPath))) this.rebuildMapper();
+    const now = this.now();
+    const entries = new Map(this.store.applications().map((e) => [e.key, e]));
+    for (const e of entries.values()) {
+      const state = this.store.detail(e.key);
+      const d = state?.detail;
+      if (!d?.jobs || !d.stages) continue;
+      const summary = summariseJobsByLine(d.jobs, d.stages, now);
+      const mapPath = (p: string) => this.mapper.map(p);
+      const { files } = linesByFile(summary.lines, mapPath);
+      if (files.length === 0) continue;
+      const workers = this.store.groups().find((g) => g.name === e.group)?.master?.workers;
+      const anchor = appAnchor(files, (file) => this.sessionLine(file, e.key));
+      const { placed } = placeFindings({ findings: findingsForApp(d, { workers }), mapPath, anchor, executors: d.executors, cachedDatasets: d.cachedDatasets });
+      const source = this.store.source(e.sourceId);
+      const ui = source ? { baseUrl: source.config.url, via: e.via, app: { id: e.app.id, attemptId: e.app.attemptId } } : undefined;
+      const names = new Set([...files.map((f) => f.file), ...placed.map((p) => p.file)]);
+      for (const file of names) {
+        const lines = files.find((f) => f.file === file)?.lines ?? [];
+        const ids = new Set(lines.flatMap((l) => l.stageIds));
+        const run: FileRun = {
+          appKey: e.key, appName: e.app.name, appId: e.app.id, startTime: e.app.startTime, running: e.app.state === 'running',
+          lines, stages: d.stages.filter((s) => ids.has(s.stageId)), findings: placed.filter((p) => p.file === file),
+          fetchedAt: state?.fetchedAt, ui,
+        };
+        if (replacesRun(this.runs.get(file), run, this.cleared)) this.runs.set(file, run);
+      }
+    }
+    // An application that ended, or left the store with its driver, keeps its last hints, dimmed.
+    for (const run of this.runs.values()) {
+      const e = entries.get(run.appKey);
+      run.running = !!e && e.app.state === 'running';
+    }
+    this.updateWatches();
+    this.render();
+  }
+
+  private knows(file: string): boolean {
+    return this.mapper.map(file) === file;
+  }
+
+  /** 1-based line creating the SparkSession in a file, read once per file and run. */
+  private sessionLine(file: string, appKey: string): number | undefined {
+    const hit = this.sessionLines.get(file);
+    if (hit && hit.appKey === appKey) return hit.line;
+    const text = this.textOf(file);
+    const l = text === undefined ? undefined : findSparkSessionCreation(text);
+    const line = l === undefined ? undefined : l + 1;
+    this.sessionLines.set(file, { appKey, line });
+    return line;
+  }
+
+  private textOf(file: string): string | undefined {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
+    if (doc) return doc.getText();
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  // --- drawing ---------------------------------------------------------------------------------
+
+  render(): void {
+    for (const editor of vscode.window.visibleTextEditors) this.renderEditor(editor);
+    this.renderDiagnostics();
+  }
+
+  private renderEditor(editor: vscode.TextEditor): void {
+    const doc = editor.document;
+    const run = isPythonFile(doc) && this.settings.hints ? this.runs.get(doc.uri.fsPath) : undefined;
+    const main: vscode.DecorationOptions[] = [];
+    const warn: vscode.DecorationOptions[] = [];
+    const tail: vscode.DecorationOptions[] = [];
+    for (const l of run?.lines ?? []) {
+      if (l.line < 1 || l.line > doc.lineCount) continue;
+      const end = doc.lineAt(l.line - 1).range.end;
+      const range = new vscode.Range(end, end);
+      const text = hintText(l);
+      main.push({ range, renderOptions: { after: { contentText: text.main } } });
+      if (text.warning) warn.push({ range, renderOptions: { after: { contentText: text.warning } } });
+      if (text.tail) tail.push({ range, renderOptions: { after: { contentText: text.tail } } });
+    }
+    const liveNow = !!run?.running;
+    editor.setDecorations(this.live, liveNow ? main : []);
+    editor.setDecorations(this.liveWarn, liveNow ? warn : []);
+    editor.setDecorations(this.liveTail, liveNow ? tail : []);
+    editor.setDecorations(this.dim, liveNow ? [] : main);
+    editor.setDecorations(this.dimWarn, liveNow ? [] : warn);
+    editor.setDecorations(this.dimTail, liveNow ? [] : tail);
+  }
+
+  private renderDiagnostics(): void {
+    this.diagnostics.clear();
+    if (!this.settings.findings) return;
+    for (const [file, run] of this.runs) {
+      if (run.findings.length === 0) continue;
+      const text = this.textOf(file);
+      const lines = text?.split('\n');
+      const diags = run.findings.map((p) => {
+        const raw = lines?.[p.line - 1]?.replace(/\r$/, '');
+        const start = raw ? raw.length - raw.trimStart().length : 0;
+        const range = new vscode.Range(p.line - 1, start, p.line - 1, raw ? raw.length : 0);
+        const d = new vscode.Diagnostic(range, findingMessage(p.finding), SEVERITY[p.finding.severity]);
+        d.source = 'Spark';
+        d.code = p.finding.rule;
+        return d;
+      });
+      this.diagnostics.set(vscode.Uri.file(file), diags);
+    }
+  }
+
+  // --- hover -----------------------------------------------------------------------------------
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    if (!this.settings.hints || !isPythonFile(doc)) return undefined;
+    const run = this.runs.get(doc.uri.fsPath);
+    const l = run?.lines.find((x) => x.line - 1 === pos.line);
+    if (!run || !l) return undefined;
+    return new vscode.Hover(this.hoverMarkdown(run, l).md, doc.lineAt(pos.line).range);
+  }
+
+  private hoverMarkdown(run: FileRun, l: LineSummary): SafeMarkdown {
+    const md = new SafeMarkdown().heading(`Spark: ${l.functions.join(', ')} on line ${l.line}`);
+    md.text(hintLine(hintText(l)));
+    md.md.appendMarkdown('  \n');
+    md.field('Application', `${run.appName} (${run.appId})${run.running ? ' · running' : ' · ended'}`);
+    md.field('Jobs', [...l.jobIds].sort((a, b) => a - b).join(', '));
+    if (run.fetchedAt) md.field('Measured', formatAge(this.now() - run.fetchedAt));
+    const rows = stageRows(l, run.stages);
+    if (rows.length > 0) {
+      // Every cell is our own formatting of numbers (and a validated status): nothing from Spark
+      // goes into the table as text. Links are http(s) URLs of the source's own Spark UI.
+      md.md.appendMarkdown('\n\n| Stage | Status | Tasks | Duration | Shuffle r / w | Spill | GC |\n|---|---|---|---|---|---|---|\n');
+      for (const r of rows) {
+        const url = run.ui ? sparkUiUrl(run.ui.baseUrl, run.ui.via, run.ui.app, { page: 'stage', id: r.stageId, attempt: r.attemptId }) : undefined;
+        const label = `${r.stageId}.${r.attemptId}`;
+        const stage = url && /^https?:\/\//.test(url) ? `[${label}](${encodeURI(decodeURI(url)).replace(/[()]/g, (c) => encodeURIComponent(c))})` : label;
+        md.md.appendMarkdown(`| ${stage} | ${r.status} | ${r.tasks} | ${r.duration} | ${r.shuffle} | ${r.spill}${r.warn ? ' ⚠' : ''} | ${r.gc} |\n`);
+      }
+      md.md.appendMarkdown('\n');
+    }
+    const here = run.findings.filter((p) => p.line === l.line);
+    if (here.length > 0) {
+      md.rule().heading('Findings');
+      for (const p of here) {
+        md.text(`⚠ ${findingMessage(p.finding)}`);
+        md.md.appendMarkdown('  \n');
+      }
+    }
+    return md;
+  }
+
+  // --- watching --------------------------------------------------------------------------------
+
+  /**
+   * While a Python file is visible: live watches on the running applications (their jobs carry
+   * the call sites that say which file they run), and plain watches on the applications whose
+   * hints a visible file shows, so their last state is read once more when they end.
+   */
+  updateWatches(): void {
+    const wanted = new Map<string, boolean>();
+    const visible = vscode.window.visibleTextEditors.filter((e) => isPythonFile(e.document));
+    if (this.settings.hints || this.settings.findings) {
+      if (visible.length > 0) {
+        for (const e of this.store.applications()) {
+          if (e.app.state === 'running' && (e.via === 'driver' || e.via === 'history')) wanted.set(e.key, true);
+        }
+      }
+      for (const ed of visible) {
+        const run = this.runs.get(ed.document.uri.fsPath);
+        if (run && this.store.entry(run.appKey) && !wanted.has(run.appKey)) wanted.set(run.appKey, false);
+      }
+    }
+    for (const [key, w] of this.watches) {
+      if (wanted.get(key) !== w.live) {
+        w.handle.dispose();
+        this.watches.delete(key);
+      }
+    }
+    for (const [key, live] of wanted) {
+      if (!this.watches.has(key)) this.watches.set(key, { live, handle: this.store.watch(key, { live }) });
+    }
+  }
+
+  // --- commands --------------------------------------------------------------------------------
+
+  /** Hides every hint and finding shown now; the next run of a file brings its own. */
+  clear(): void {
+    for (const run of this.runs.values()) this.cleared.add(run.appKey);
+    this.runs.clear();
+    this.render();
+    this.updateWatches();
+  }
+
+  async toggle(): Promise<void> {
+    await vscode.workspace.getConfiguration(SECTION).update('inlineHints.enabled', !this.settings.hints, vscode.ConfigurationTarget.Global);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.listing) clearTimeout(this.listing);
+    for (const s of this.subs) s.dispose();
+    for (const w of this.watches.values()) w.handle.dispose();
+    this.watches.clear();
+    for (const t of [this.live, this.liveWarn, this.liveTail, this.dim, this.dimWarn, this.dimTail]) t.dispose();
+  }
+}
+
+export function register(f: FeatureContext): void {
+  const hints = new InlineHints(f.store, f.log);
+  f.context.subscriptions.push(
+    hints,
+    vscode.languages.registerHoverProvider(SELECTOR, hints),
+    vscode.commands.registerCommand(TOGGLE_INLINE_HINTS_COMMAND, () => hints.toggle()),
+    vscode.commands.registerCommand(CLEAR_INLINE_HINTS_COMMAND, () => hints.clear()),
+  );
+}

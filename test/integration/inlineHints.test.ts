@@ -1,0 +1,313 @@
+/**
+ * Inline hints and findings (F6) against a real Spark (pyspark 4.3.0, local[2]): the spill and
+ * skew fixtures run through exactly the spark-submit command line "Run File with Observability"
+ * builds (launcher/submitCommand.ts, with the real hook, so every action carries its line), a real
+ * store polls them, and the hints and diagnostics are computed by the same model functions the
+ * view calls (model/callSite.ts, model/lineHints.ts). Every figure is compared with Spark's REST
+ * API read at the same moment.
+ *
+ * One job at a time (2 cores); every job is stopped in after().
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { alive, getJson, JOBS, makeStore, REPO, waitFor } from './env';
+import { buildSubmitCommand } from '../../src/launcher/submitCommand';
+import { summariseJobsByLine, type LineSummary } from '../../src/model/callSite';
+import { findSparkSessionCreation } from '../../src/model/cacheScanner';
+import { appAnchor, DriverPathMapper, findingsForApp, hintLine, hintText, linesByFile, placeFindings, type PlacedFinding } from '../../src/model/lineHints';
+import { formatDuration } from '../../src/model/format';
+import type { Store } from '../../src/store';
+
+const CACHE_ROOT = process.env.SPARK_OBSERVATORY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spark-observatory');
+const VERSION = '4.3.0';
+const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');
+const tmp = mkdtempSync(join(tmpdir(), 'so-hints-'));
+mkdirSync(join(tmp, 'eventlog'));
+
+function venv(version: string): { python: string; sparkSubmit: string } {
+  const dir = join(CACHE_ROOT, `pyspark-${version}`);
+  const lib = join(dir, 'lib');
+  const py = existsSync(lib) ? readdirSync(lib).find((d) => d.startsWith('python3')) : undefined;
+  const sparkSubmit = py ? join(lib, py, 'site-packages', 'pyspark', 'bin', 'spark-submit') : '';
+  if (!py || !existsSync(sparkSubmit)) throw new Error(`no pyspark ${version} virtualenv with bin/spark-submit in ${dir} (run scripts/provision.sh --pyspark ${version})`);
+  return { python: join(dir, 'bin', 'python'), sparkSubmit };
+}
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const p = 20000 + Math.floor(Math.random() * 10000);
+    const ok = await new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once('error', () => res(false));
+      s.listen({ port: p, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
+    });
+    if (ok) return p;
+  }
+}
+
+interface Run {
+  readonly file: string;
+  readonly uiUrl: string;
+  readonly proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts a fixture exactly as the extension's runFile does (same argv and environment). */
+async function submit(fixture: string, env: Record<string, string>, args: string[] = []): Promise<Run> {
+  const v = venv(VERSION);
+  const file = join(JOBS, fixture);
+  const cmd = buildSubmitCommand({
+    sparkSubmit: v.sparkSubmit,
+    file,
+    args,
+    master: 'local[2]',
+    uiPort: await freePort(),
+    eventLogDir: join(tmp, 'eventlog'),
+    hookDir: HOOK_DIR,
+    python: v.python,
+    extraConf: { 'spark.ui.showConsoleProgress': 'false', 'spark.driver.memory': '1g' },
+    env,
+  });
+  let out = '';
+  const proc = spawn(cmd.command, [...cmd.args], { env: { ...process.env, ...cmd.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exit = new Promise<number | null>((res) => proc.on('close', (code) => res(code)));
+  return {
+    file,
+    uiUrl: cmd.uiUrl,
+    proc,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      try {
+        process.kill(-proc.pid!, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const t = setTimeout(() => {
+        try {
+          process.kill(-proc.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 30_000);
+      await exit;
+      clearTimeout(t);
+      await waitFor(async () => (alive(proc.pid!) ? undefined : true), { what: 'the job to end', timeoutMs: 30_000 });
+    },
+  };
+}
+
+/** The application's id once its driver UI answers (slow on a loaded 2-core machine: up to 5 minutes). */
+async function appId(run: Run): Promise<string> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before its UI answered:\n${run.output().slice(-3000)}`);
+    try {
+      const id = (await getJson<{ id: string }[]>(`${run.uiUrl}/api/v1/applications`))[0]?.id;
+      if (id) return id;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`no application at ${run.uiUrl} after 5 minutes:\n${run.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function until(run: Run, marker: RegExp): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (!marker.test(run.output())) {
+    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before printing ${marker}:\n${run.output().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`${marker} not in the job's output after 5 minutes`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** A line number (1-based) of a fixture, found by its text so an edit of the fixture cannot silently move it. */
+function lineOf(file: string, needle: string): number {
+  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle));
+  assert.ok(i >= 0, `${needle} in ${file}`);
+  return i + 1;
+}
+
+interface RawStage {
+  stageId: number;
+  attemptId: number;
+  name: string;
+  status: string;
+  numTasks: number;
+  numCompleteTasks: number;
+  memoryBytesSpilled: number;
+  diskBytesSpilled: number;
+  executorRunTime: number;
+}
+interface RawJob {
+  jobId: number;
+  name: string;
+  status: string;
+  stageIds: number[];
+  submissionTime: string;
+  completionTime?: string;
+  numCompletedTasks: number;
+}
+const date = (s: string | undefined) => (s ? Date.parse(s.replace(/GMT$/, 'Z')) : NaN);
+
+/** What the view computes for a file, from the store: its lines and its placed findings. */
+function viewOf(store: Store, key: string, file: string): { lines: readonly LineSummary[]; findings: PlacedFinding[]; unplacedStages: number } {
+  const d = store.detail(key)?.detail;
+  assert.ok(d?.jobs && d.stages, 'the store has jobs and all stages');
+  const summary = summariseJobsByLine(d.jobs, d.stages, Date.now());
+  // The workspace: the repo's Python files (as findFiles lists them), the fixture among them.
+  const mapper = new DriverPathMapper([file, join(REPO, 'src', 'launcher', 'python', 'so_run.py')]);
+  const mapPath = (p: string) => mapper.map(p);
+  const { files } = linesByFile(summary.lines, mapPath);
+  const anchor = appAnchor(files, (f) => {
+    const l = findSparkSessionCreation(readFileSync(f, 'utf8'));
+    return l === undefined ? undefined : l + 1;
+  });
+  const { placed } = placeFindings({ findings: findingsForApp(d), mapPath, anchor, executors: d.executors, cachedDatasets: d.cachedDatasets });
+  return { lines: files.find((f) => f.file === file)?.lines ?? [], findings: placed, unplacedStages: summary.unplacedStages };
+}
+
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe(`pyspark ${VERSION}: the spill job run with the hook`, () => {
+  let run: Run;
+  let id: string;
+  let store: Store;
+  let key: string;
+
+  before(async () => {
+    run = await submit('spill.py', { HOLD_SECONDS: '120' });
+    id = await appId(run);
+    await until(run, /sorted \d+ rows/);
+    store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
+    await store.pollOnce(true);
+    key = `it|${id}`;
+    store.watch(key, { live: true });
+    await store.pollOnce(true);
+  });
+  after(async () => {
+    store?.dispose();
+    await run?.stop();
+  });
+
+  test('every job and stage carries the save() line; none is unplaced', async () => {
+    const saveLine = lineOf(run.file, '.save()');
+    const jobs = await getJson<RawJob[]>(`${run.uiUrl}/api/v1/applications/${id}/jobs`);
+    const stages = await getJson<RawStage[]>(`${run.uiUrl}/api/v1/applications/${id}/stages`);
+    console.log(`    call sites seen: jobs ${[...new Set(jobs.map((j) => j.name))].join(' | ')}; stages ${[...new Set(stages.map((s) => s.name))].join(' | ')}`);
+    for (const s of stages) assert.equal(s.name, `save at ${run.file}:${saveLine}`);
+    assert.equal(viewOf(store, key, run.file).unplacedStages, 0);
+  });
+
+  test('spill diagnostics land on the save() line with the REST API\'s memoryBytesSpilled and diskBytesSpilled', async () => {
+    const saveLine = lineOf(run.file, '.save()');
+    const stages = await getJson<RawStage[]>(`${run.uiUrl}/api/v1/applications/${id}/stages`);
+    const spilled = stages.filter((s) => s.memoryBytesSpilled > 0 || s.diskBytesSpilled > 0);
+    assert.ok(spilled.length > 0, 'the fixture spills');
+    const spills = viewOf(store, key, run.file).findings.filter((p) => p.finding.rule === 'spill');
+    assert.equal(spills.length, spilled.length, 'one finding per spilling stage');
+    for (const s of spilled) {
+      const f = spills.find((p) => p.finding.stageId === s.stageId && p.finding.attemptId === s.attemptId);
+      assert.ok(f, `a spill finding for stage ${s.stageId}`);
+      assert.equal(f.file, run.file);
+      assert.equal(f.line, saveLine);
+      assert.equal(f.finding.figures.memoryBytesSpilled, s.memoryBytesSpilled);
+      assert.equal(f.finding.figures.diskBytesSpilled, s.diskBytesSpilled);
+      console.log(`    spill stage ${s.stageId}: REST memoryBytesSpilled ${s.memoryBytesSpilled} diskBytesSpilled ${s.diskBytesSpilled} | finding line ${f.line}: ${f.finding.message}`);
+    }
+  });
+
+  test('the hint on the save() line has the REST API\'s job duration, stage and task counts, and the spill', async () => {
+    const saveLine = lineOf(run.file, '.save()');
+    const jobs = await getJson<RawJob[]>(`${run.uiUrl}/api/v1/applications/${id}/jobs`);
+    const stages = await getJson<RawStage[]>(`${run.uiUrl}/api/v1/applications/${id}/stages`);
+    const lines = viewOf(store, key, run.file).lines;
+    assert.deepEqual(lines.map((l) => l.line), [saveLine]);
+    const l = lines[0];
+    const durationMs = jobs.reduce((s, j) => s + (date(j.completionTime) - date(j.submissionTime)), 0);
+    const tasks = jobs.reduce((s, j) => s + j.numCompletedTasks, 0);
+    const ran = stages.filter((s) => s.status === 'COMPLETE');
+    assert.equal(l.jobCount, jobs.length);
+    assert.equal(l.durationMs, durationMs);
+    assert.equal(l.taskCount, tasks);
+    assert.equal(l.stageCount, ran.length);
+    assert.equal(l.diskBytesSpilled, stages.reduce((s, x) => s + x.diskBytesSpilled, 0));
+    const text = hintText(l);
+    assert.ok(text.main.startsWith(`◷ ${formatDuration(durationMs)}`), text.main);
+    assert.ok(text.main.includes(`${ran.length} stage`) && text.main.includes(`${tasks} task`), text.main);
+    assert.match(text.warning ?? '', /spill .* ⚠/);
+    console.log(`    hint line ${saveLine}: ${hintLine(text)} | REST: ${jobs.length} job(s), ${durationMs} ms, ${tasks} tasks, ${ran.length} stages`);
+  });
+});
+
+describe(`pyspark ${VERSION}: the skew job run with the hook`, () => {
+  let run: Run;
+  let id: string;
+  let store: Store;
+  let key: string;
+
+  before(async () => {
+    // 4M rows (default 1.5M): the hot key's task stays well above the 2 s skew threshold on an idle machine.
+    run = await submit('skew.py', { HOLD_SECONDS: '120' }, ['4000000']);
+    id = await appId(run);
+    await until(run, /heaviest key/);
+    store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
+    await store.pollOnce(true);
+    key = `it|${id}`;
+    store.watch(key, { live: true });
+  });
+  after(async () => {
+    store?.dispose();
+    await run?.stop();
+  });
+
+  test('the skew finding on the first() line has max and median equal to REST\'s taskSummary', async () => {
+    const line = lineOf(run.file, '.first()');
+    const stages = await getJson<RawStage[]>(`${run.uiUrl}/api/v1/applications/${id}/stages`);
+    // The polls that fetch the long stages' task summaries: one or two per poll (≤ 5 requests).
+    const skew = await waitFor(async () => {
+      await store.pollOnce(true);
+      return viewOf(store, key, run.file).findings.find((p) => p.finding.rule === 'skew');
+    }, { what: 'a skew finding', timeoutMs: 60_000, intervalMs: 200 });
+    const s = stages.find((x) => x.stageId === skew.finding.stageId)!;
+    const rest = await getJson<{ quantiles: number[]; duration: number[] }>(
+      `${run.uiUrl}/api/v1/applications/${id}/stages/${s.stageId}/${s.attemptId}/taskSummary?quantiles=0.5,0.75,0.95,1.0`);
+    assert.deepEqual(rest.quantiles, [0.5, 0.75, 0.95, 1]);
+    assert.equal(skew.file, run.file);
+    assert.equal(skew.line, line);
+    assert.equal(skew.finding.figures.medianTaskMs, rest.duration[0]);
+    assert.equal(skew.finding.figures.maxTaskMs, rest.duration[3]);
+    assert.ok(rest.duration[3] >= 3 * rest.duration[0], 'the fixture is skewed');
+    console.log(`    skew stage ${s.stageId}: REST taskSummary duration median ${rest.duration[0]} max ${rest.duration[3]} | finding line ${skew.line}: ${skew.finding.message}`);
+    // Only finished, long stages were asked for, each once.
+    const d = store.detail(key)!.detail;
+    for (const k of d.taskSummaries!.keys()) {
+      const [sid] = k.split(':').map(Number);
+      const st = stages.find((x) => x.stageId === sid)!;
+      assert.equal(st.status, 'COMPLETE');
+      assert.ok(st.executorRunTime >= 2000);
+    }
+  });
+
+  test('the hint on the first() line has the REST API\'s durations and task counts', async () => {
+    const line = lineOf(run.file, '.first()');
+    await store.pollOnce(true);
+    const jobs = await getJson<RawJob[]>(`${run.uiUrl}/api/v1/applications/${id}/jobs`);
+    const l = viewOf(store, key, run.file).lines.find((x) => x.line === line);
+    assert.ok(l, 'a hint on the first() line');
+    const mine = jobs.filter((j) => j.name === `first at ${run.file}:${line}`);
+    assert.equal(l.jobCount, mine.length);
+    assert.equal(l.durationMs, mine.reduce((s, j) => s + (date(j.completionTime) - date(j.submissionTime)), 0));
+    assert.equal(l.taskCount, mine.reduce((s, j) => s + j.numCompletedTasks, 0));
+    console.log(`    hint line ${line}: ${hintLine(hintText(l))}`);
+  });
+});
