@@ -10,10 +10,12 @@
 import { HttpClient, HttpError } from './sources/http';
 import { SparkRestClient } from './sources/sparkRest';
 import { SparkMasterClient } from './sources/sparkMaster';
-import { PrometheusClient } from './sources/prometheus';
+import { Alert, PrometheusClient } from './sources/prometheus';
+import { alertsForApp, SparkAlert, sparkAlerts } from './model/alerts';
 import { ClientFactory, detectKind, discoverLocal, DiscoverySettings } from './sources/discovery';
 import { sourceGroup } from './model/ports';
-import type { Application, ApplicationDetail, MasterStatus, SourceConfig, SourceKind, SparkEnvironment } from './model/types';
+import { needsTaskSummary, SKEW_QUANTILES } from './model/insights';
+import type { Application, ApplicationDetail, MasterStatus, SourceConfig, SourceKind, SparkEnvironment, Stage, TaskSummary } from './model/types';
 
 export interface StoreSettings {
   readonly configured: readonly (Omit<SourceConfig, 'id' | 'origin'> & { group?: string })[];
@@ -48,6 +50,8 @@ export interface SourceState {
   readonly master?: MasterStatus;
   /** Applications Prometheus has series for (e.g. drivers in Kubernetes), by application_id label. */
   readonly prometheusApps: readonly { id: string; name: string; executors: number }[];
+  /** Prometheus sources: the alerts of the last good answer of /api/v1/alerts (see "alerts" below). */
+  readonly alerts?: readonly Alert[];
 }
 
 /** An application as the tree shows it: one node per group and application id, whichever source serves it. */
@@ -89,6 +93,8 @@ const VIA_RANK: Record<SourceKind, number> = { driver: 0, history: 1, master: 2,
 /** Any source that answered beats one that failed; among those, the live driver is best. */
 const rank = (e: AppEntry) => VIA_RANK[e.via] + (e.stale ? 10 : 0);
 const MAX_BACKOFF_MS = 60_000;
+/** DESIGN.md budget: one poll of an application makes at most this many requests. */
+const MAX_REQUESTS_PER_POLL = 5;
 
 type Listener = () => void;
 
@@ -100,7 +106,16 @@ export class Store {
   private readonly details = new Map<string, DetailState>();
   private readonly environments = new Map<string, SparkEnvironment>();
   private readonly watchers = new Map<string, number>();
+  /** Watchers that show live figures (inline hints): while their application runs, poll at the refresh interval. */
+  private readonly liveWatchers = new Map<string, number>();
+  /**
+   * Task summaries of finished stage attempts, per application key, by `${stageId}:${attemptId}`;
+   * null when Spark has none (404: no task reported metrics). Finished stages do not change.
+   */
+  private readonly summaries = new Map<string, Map<string, TaskSummary | null>>();
   private readonly listeners = new Set<Listener>();
+  /** JSON of what was last announced, per part (see emitIfChanged). */
+  private readonly signatures = new Map<string, string>();
   private entries: AppEntry[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight: AbortController | undefined;
@@ -174,20 +189,46 @@ export class Store {
     return s ? new PrometheusClient(await this.client(s.config)) : undefined;
   }
 
+  // --- alerts (F8) -----------------------------------------------------------------
+  // Read with the Prometheus source's own poll (readSource), on the store's one schedule: no
+  // timer of their own. Which alerts concern Spark, and whose they are: model/alerts.ts.
+
+  /** Firing alerts about Spark from every Prometheus source. */
+  sparkAlerts(): SparkAlert[] {
+    return sparkAlerts([...this.sources.values()].flatMap((s) => s.alerts ?? []));
+  }
+
+  /** Firing Spark alerts of one application (by its id label, else its name). */
+  alertsFor(key: string): SparkAlert[] {
+    const e = this.entry(key);
+    return e ? alertsForApp(this.sparkAlerts(), e.app) : [];
+  }
+
   // --- what views tell it -----------------------------------------------------------
 
-  /** Interest in an application's details (an expanded node, an open lens). Dispose to end it. */
-  watch(key: string): { dispose(): void } {
-    this.watchers.set(key, (this.watchers.get(key) ?? 0) + 1);
+  /**
+   * Interest in an application's details (an expanded node, an open lens). Dispose to end it.
+   * `live`: someone shows its figures as they change (inline hints in a visible editor), so
+   * while it runs the store polls at the refresh interval even when the Spark view is hidden.
+   */
+  watch(key: string, opts: { live?: boolean } = {}): { dispose(): void } {
+    const inc = (m: Map<string, number>) => m.set(key, (m.get(key) ?? 0) + 1);
+    const dec = (m: Map<string, number>) => {
+      const n = (m.get(key) ?? 1) - 1;
+      if (n <= 0) m.delete(key);
+      else m.set(key, n);
+    };
+    inc(this.watchers);
+    if (opts.live) inc(this.liveWatchers);
     if (this.watchers.get(key) === 1 && !this.details.has(key)) this.kick();
+    else if (opts.live && this.liveWatchers.get(key) === 1) this.reschedule();
     let done = false;
     return {
       dispose: () => {
         if (done) return;
         done = true;
-        const n = (this.watchers.get(key) ?? 1) - 1;
-        if (n <= 0) this.watchers.delete(key);
-        else this.watchers.set(key, n);
+        dec(this.watchers);
+        if (opts.live) dec(this.liveWatchers);
       },
     };
   }
@@ -258,7 +299,8 @@ export class Store {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.focused) return; // nothing while the window is unfocused
-    const delay = this.viewVisible ? this.settings.refreshIntervalMs : this.settings.statusBarIntervalMs;
+    const live = [...this.liveWatchers.keys()].some((k) => this.entry(k)?.app.state === 'running');
+    const delay = this.viewVisible || live ? this.settings.refreshIntervalMs : this.settings.statusBarIntervalMs;
     this.timer = setTimeout(() => void this.tick(), delay);
   }
 
@@ -306,9 +348,9 @@ export class Store {
     try {
       await this.pollSources(signal, force);
       this.rebuildEntries();
-      this.emit();
+      this.emitIfChanged();
       await this.pollDetails(signal, force);
-      this.emit();
+      this.emitIfChanged();
     } catch (e) {
       if (!(e instanceof HttpError && e.kind === 'cancelled')) this.deps.log.error(`poll failed: ${String(e)}`);
     } finally {
@@ -329,10 +371,20 @@ export class Store {
     const factory: ClientFactory = (s, timeoutMs) => {
       // Discovery probes use throwaway clients with a short timeout; they carry no credentials.
       const cfg: SourceConfig = { id: s.id, name: s.id, url: s.url, origin: 'discovered' };
-      return this.deps.makeClient(cfg, timeoutMs) as HttpClient;
+      return this.deps.makeClient(cfg, timeoutMs);
     };
     const configuredUrls = new Set(configured.map((c) => c.url));
-    const discovered = (await discoverLocal(this.settings.discovery, factory, signal)).filter((d) => !configuredUrls.has(d.url));
+    // Ports already identified are read directly (one request, no probe); only the others are
+    // probed. A known port is dropped when it refuses (its driver ended), not when it is merely
+    // slow: a busy driver must not vanish from the tree for one slow answer.
+    const d = this.settings.discovery;
+    const allowed = new Set(d.enabled ? [...d.driverPorts, d.historyServerPort, d.masterPort, d.prometheusPort] : []);
+    const known = [...this.sources.values()]
+      .filter((s) => s.config.origin === 'discovered' && s.kind && allowed.has(portOf(s.config.url)))
+      .filter((s) => !(s.status === 'error' && s.error?.kind === 'refused'))
+      .map((s) => ({ ...s.config, kind: s.kind }));
+    const fresh = await discoverLocal(d, factory, signal, new Set(known.map((k) => portOf(k.url))), this.settings.requestTimeoutMs);
+    const discovered = [...known, ...fresh].filter((x) => !configuredUrls.has(x.url));
     const wanted = [...configured, ...discovered];
     const wantedIds = new Set(wanted.map((s) => s.id));
     for (const id of [...this.sources.keys()]) if (!wantedIds.has(id)) this.sources.delete(id);
@@ -386,9 +438,18 @@ export class Store {
       }
       case 'prometheus': {
         const prom = new PrometheusClient(http);
-        // One cheap instant query: every application Prometheus scrapes executor metrics for.
-        const r = await prom.query('count by (application_id, application_name) (metrics_executor_totalCores)', undefined, signal);
+        // One cheap instant query: every application Prometheus scrapes executor metrics for;
+        // and its firing alerts (a Prometheus without rules answers an empty list; a failure
+        // here keeps the last good alerts and does not fail the source).
+        const [r, alerts] = await Promise.all([
+          prom.query('count by (application_id, application_name) (metrics_executor_totalCores)', undefined, signal),
+          prom.alerts(signal).catch((e: unknown) => {
+            if (signal.aborted) throw e;
+            return undefined;
+          }),
+        ]);
         return {
+          ...(alerts ? { alerts } : {}),
           prometheusApps: r.series
             .filter((s) => s.labels.application_id)
             .map((s) => ({ id: s.labels.application_id, name: s.labels.application_name ?? '', executors: s.samples[0]?.v ?? 0 })),
@@ -430,6 +491,7 @@ export class Store {
       .sort(compareEntries);
     const keys = new Set(this.entries.map((e) => e.key));
     for (const k of [...this.details.keys()]) if (!keys.has(k) && !this.watchers.has(k)) this.details.delete(k);
+    for (const k of [...this.summaries.keys()]) if (!this.details.has(k)) this.summaries.delete(k);
   }
 
   private async pollDetails(signal: AbortSignal, force: boolean): Promise<void> {
@@ -447,7 +509,11 @@ export class Store {
       const watched = this.watchers.has(e.key);
       // Finished applications do not change: one good read is enough.
       const prev = this.details.get(e.key);
-      if (e.app.state === 'completed' && prev && !prev.stale && prev.detail.executors && e.via === 'history' && !force) continue;
+      if (e.app.state === 'completed' && prev && !prev.stale && prev.detail.executors && e.via === 'history' && !force) {
+        // …except for task summaries not fetched yet (a few per poll, see fetchTaskSummaries).
+        if (watched && this.pendingSummaries(e.key, prev.detail.stages).length > 0) jobs.push(this.topUpSummaries(e, MAX_REQUESTS_PER_POLL, signal));
+        continue;
+      }
       if (watched) jobs.push(this.fetchDetail(e, 'full', signal));
       else if (summaryDue && e.app.state === 'running') jobs.push(this.fetchDetail(e, 'summary', signal));
     }
@@ -457,7 +523,8 @@ export class Store {
 
   /**
    * One poll of an application: at most 5 requests whatever its size (allexecutors, jobs,
-   * active stages, storage, and the environment once). 'summary' (for the status bar) is 2.
+   * all stages, storage, and the environment once), then task summaries of finished stages with
+   * what is left of the 5. 'summary' (for the status bar) is 2.
    */
   private async fetchDetail(e: AppEntry, depth: 'full' | 'summary', signal: AbortSignal): Promise<void> {
     const source = this.sources.get(e.sourceId);
@@ -467,21 +534,110 @@ export class Store {
     const envKey = `${e.sourceId}|${e.app.id}`;
     const prev = this.details.get(e.key);
     try {
-      const [executors, cachedDatasets, jobs, activeStages, environment] = await Promise.all([
+      const needEnv = depth === 'full' && !this.environments.has(envKey);
+      const [executors, cachedDatasets, jobs, stages, environment] = await Promise.all([
         rest.executors(ref, signal),
         rest.cachedDatasets(ref, signal),
         depth === 'full' ? rest.jobs(ref, signal) : Promise.resolve(prev?.detail.jobs),
-        depth === 'full' ? rest.stages(ref, 'active', signal) : Promise.resolve(prev?.detail.activeStages),
-        depth === 'full' && !this.environments.has(envKey) ? rest.environment(ref, signal) : Promise.resolve(this.environments.get(envKey)),
+        // Every retained stage in one list (bounded by spark.ui.retainedStages, details=false).
+        depth === 'full' ? rest.stages(ref, undefined, signal) : Promise.resolve(prev?.detail.stages),
+        needEnv ? rest.environment(ref, signal) : Promise.resolve(this.environments.get(envKey)),
       ]);
       if (environment) this.environments.set(envKey, environment);
-      this.details.set(e.key, { detail: { executors, cachedDatasets, jobs, activeStages, environment }, fetchedAt: this.now(), stale: false });
+      const activeStages = stages?.filter((s) => s.status === 'ACTIVE');
+      const used = depth === 'full' ? 4 + (needEnv ? 1 : 0) : 2;
+      const taskSummaries = depth === 'full' ? await this.fetchTaskSummaries(e.key, rest, ref, stages, MAX_REQUESTS_PER_POLL - used, signal) : prev?.detail.taskSummaries;
+      this.details.set(e.key, { detail: { executors, cachedDatasets, jobs, stages, activeStages, environment, taskSummaries }, fetchedAt: this.now(), stale: false });
     } catch (err) {
       if (signal.aborted) return;
       const se = toSourceError(err, this.now());
       if (!prev?.error || prev.error.message !== se.message) this.deps.log.warn(`${e.app.id} via ${source.config.name}: ${se.message}`);
       this.details.set(e.key, { detail: prev?.detail ?? {}, fetchedAt: prev?.fetchedAt, error: se, stale: true });
     }
+  }
+
+  /** Finished stage attempts whose task summary is worth a request and not asked for yet, newest first. */
+  private pendingSummaries(key: string, stages: readonly Stage[] | undefined): Stage[] {
+    const known = this.summaries.get(key);
+    return (stages ?? []).filter((s) => needsTaskSummary(s) && !known?.has(`${s.stageId}:${s.attemptId}`)).sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId);
+  }
+
+  /**
+   * Fetches at most `budget` task summaries (finished stages only, each once: they never change)
+   * and returns every summary known for the application. A failed request is retried on a later
+   * poll; a 404 (no task reported metrics) is remembered as "none".
+   */
+  private async fetchTaskSummaries(
+    key: string,
+    rest: SparkRestClient,
+    ref: { id: string; attemptId?: string },
+    stages: readonly Stage[] | undefined,
+    budget: number,
+    signal: AbortSignal,
+  ): Promise<ReadonlyMap<string, TaskSummary>> {
+    const known = this.summaries.get(key) ?? new Map<string, TaskSummary | null>();
+    this.summaries.set(key, known);
+    if (stages) {
+      // Stages Spark no longer retains are dropped, so the cache stays bounded like the list.
+      const listed = new Set(stages.map((s) => `${s.stageId}:${s.attemptId}`));
+      for (const k of [...known.keys()]) if (!listed.has(k)) known.delete(k);
+    }
+    for (const st of this.pendingSummaries(key, stages).slice(0, Math.max(0, budget))) {
+      try {
+        known.set(`${st.stageId}:${st.attemptId}`, await rest.taskSummary(ref, st.stageId, st.attemptId, SKEW_QUANTILES, signal));
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (err instanceof HttpError && err.kind === 'notFound') known.set(`${st.stageId}:${st.attemptId}`, null);
+        else this.deps.log.warn(`${ref.id}: task summary of stage ${st.stageId}.${st.attemptId}: ${String(err)}`);
+      }
+    }
+    const out = new Map<string, TaskSummary>();
+    for (const [k, v] of known) if (v) out.set(k, v);
+    return out;
+  }
+
+  /** A finished application read once: only its missing task summaries are fetched. */
+  private async topUpSummaries(e: AppEntry, budget: number, signal: AbortSignal): Promise<void> {
+    const source = this.sources.get(e.sourceId);
+    const prev = this.details.get(e.key);
+    if (!source || !prev) return;
+    const rest = new SparkRestClient(await this.client(source.config));
+    try {
+      const taskSummaries = await this.fetchTaskSummaries(e.key, rest, { id: e.app.id, attemptId: e.app.attemptId }, prev.detail.stages, budget, signal);
+      const cur = this.details.get(e.key) ?? prev;
+      this.details.set(e.key, { ...cur, detail: { ...cur.detail, taskSummaries } });
+    } catch (err) {
+      if (!signal.aborted) this.deps.log.warn(`${e.app.id}: task summaries: ${String(err)}`);
+    }
+  }
+
+  /**
+   * Tells views only when what they show changed. A tree told every second re-renders every
+   * second, and a click that lands mid-render is lost (seen in the UI tests); most polls of a
+   * quiet application change nothing. Each part is compared by its JSON against the last one.
+   */
+  private emitIfChanged(): void {
+    let changed = false;
+    const seen = new Set<string>();
+    const check = (key: string, value: unknown) => {
+      seen.add(key);
+      const sig = JSON.stringify(value);
+      if (this.signatures.get(key) !== sig) {
+        this.signatures.set(key, sig);
+        changed = true;
+      }
+    };
+    // A failing source's error time is part of it: its age on screen keeps moving.
+    for (const x of this.sources.values()) check(`s:${x.config.id}`, [x.status, x.kind, x.error?.message, x.error?.at, x.apps, x.master, x.prometheusApps, x.alerts]);
+    check('entries', this.entries);
+    for (const [key, d] of this.details) check(`d:${key}`, [d.stale, d.error?.message, d.error?.at, d.detail, d.detail.taskSummaries?.size]);
+    for (const key of [...this.signatures.keys()]) {
+      if (!seen.has(key)) {
+        this.signatures.delete(key);
+        changed = true;
+      }
+    }
+    if (changed) this.emit();
   }
 
   private emit(): void {
@@ -493,6 +649,11 @@ export class Store {
       }
     }
   }
+}
+
+function portOf(url: string): number {
+  const u = new URL(url);
+  return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
 }
 
 /** Running first, then newest first. */
