@@ -1,36 +1,13 @@
 /**
- * The comparison webview's HTML: a static skeleton, one stylesheet and one script served from
- * dist/webview, under the dashboard's CSP (dashboardHtml.ts: nothing by default, our own
- * styles/fonts/images, scripts by nonce). Nothing from Spark is written here: the webview fills
- * the page with textContent. No `vscode` import, so unit tests check the real output.
+ * The comparison webview's static body; the document around it, its CSP and nonce are in webviewHtml.ts.
+ * Nothing from Spark or Prometheus is written here: the webview fills the page with textContent.
  */
-import { dashboardCsp } from './dashboardHtml';
+import { webviewDocument, WebviewDocumentInput } from './webviewHtml';
 
-export interface CompareHtmlInput {
-  readonly cspSource: string;
-  readonly nonce: string;
-  /** asWebviewUri of dist/webview/compare.js, compare.css and codicon.css, as strings. */
-  readonly scriptUri: string;
-  readonly styleUri: string;
-  readonly codiconUri: string;
-}
-
-const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export type CompareHtmlInput = WebviewDocumentInput;
 
 export function compareHtml(i: CompareHtmlInput): string {
-  const a = escapeAttr;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${a(dashboardCsp(i.cspSource, i.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${a(i.codiconUri)}">
-<link rel="stylesheet" href="${a(i.styleUri)}">
-<title>Compare runs</title>
-</head>
-<body>
-<header class="toolbar">
+  return webviewDocument(i, 'Compare runs', `<header class="toolbar">
   <h1>Compare runs</h1>
   <div class="controls">
     <vscode-button id="swap" icon="arrow-swap" secondary>Swap A and B</vscode-button>
@@ -58,8 +35,5 @@ export function compareHtml(i: CompareHtmlInput): string {
 <table id="stages" class="grid">
   <thead><tr><th scope="col">Call site</th><th scope="col" class="num">Stages A</th><th scope="col" class="num">Duration A</th><th scope="col" class="num">Stages B</th><th scope="col" class="num">Duration B</th><th scope="col" class="num">% change</th></tr></thead>
   <tbody></tbody>
-</table>
-<script nonce="${a(i.nonce)}" src="${a(i.scriptUri)}"></script>
-</body>
-</html>`;
+</table>`);
 }

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { FeatureContext } from '../featureContext';
 import type { Store } from '../store';
 import { hasApp } from './appsTree';
-import { makeNonce } from './dashboardHtml';
+import { makeNonce } from './webviewHtml';
 import { compareHtml } from './compareHtml';
 import { buildComparison, Comparison, loadOverlays, loadRun, RunData, Side } from './compareData';
 import { appPickItems } from '../model/compareView';

@@ -1,47 +1,13 @@
 /**
- * The dashboard webview's HTML: a static skeleton, one stylesheet and one script, all served
- * from dist/webview through asWebviewUri, under a CSP that allows nothing else. Nothing from
- * Spark or Prometheus is written here: the webview fills the page with textContent.
- * No `vscode` import, so unit tests check the policy on the real output.
+ * The dashboard webview's static body; the document around it, its CSP and nonce are in webviewHtml.ts.
+ * Nothing from Spark or Prometheus is written here: the webview fills the page with textContent.
  */
+import { webviewDocument, WebviewDocumentInput } from './webviewHtml';
 
-export interface DashboardHtmlInput {
-  /** webview.cspSource */
-  readonly cspSource: string;
-  readonly nonce: string;
-  /** asWebviewUri of dist/webview/charts.js, charts.css and codicon.css, as strings. */
-  readonly scriptUri: string;
-  readonly styleUri: string;
-  readonly codiconUri: string;
-}
-
-/** The policy, exactly as DESIGN.md asks: nothing by default, our own styles/fonts/images, scripts by nonce. */
-export function dashboardCsp(cspSource: string, nonce: string): string {
-  return `default-src 'none'; style-src ${cspSource}; font-src ${cspSource}; img-src ${cspSource} data:; script-src 'nonce-${nonce}'`;
-}
-
-const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/** A nonce: 32 characters from [A-Za-z0-9], from the given random source (crypto in the host). */
-export function makeNonce(randomBytes: (n: number) => Uint8Array): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(32)].map((b) => chars[b % chars.length]).join('');
-}
+export type DashboardHtmlInput = WebviewDocumentInput;
 
 export function dashboardHtml(i: DashboardHtmlInput): string {
-  const a = escapeAttr;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${a(dashboardCsp(i.cspSource, i.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${a(i.codiconUri)}">
-<link rel="stylesheet" href="${a(i.styleUri)}">
-<title>Spark dashboard</title>
-</head>
-<body>
-<header class="toolbar">
+  return webviewDocument(i, 'Spark dashboard', `<header class="toolbar">
   <div class="heading">
     <h1 id="app-name">Spark dashboard</h1>
     <span id="app-meta" class="meta"></span>
@@ -66,8 +32,5 @@ export function dashboardHtml(i: DashboardHtmlInput): string {
     <vscode-button id="custom-run" type="submit">Run</vscode-button>
   </form>
   <div id="custom-body" class="panel-body"></div>
-</section>
-<script nonce="${a(i.nonce)}" src="${a(i.scriptUri)}"></script>
-</body>
-</html>`;
+</section>`);
 }

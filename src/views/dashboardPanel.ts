@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import type { FeatureContext } from '../featureContext';
 import type { AppEntry, Store } from '../store';
 import { hasApp } from './appsTree';
-import { dashboardHtml, makeNonce } from './dashboardHtml';
+import { dashboardHtml } from './dashboardHtml';
+import { makeNonce } from './webviewHtml';
 import {
   DashboardApp,
   detect,

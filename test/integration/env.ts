@@ -3,7 +3,9 @@
  * jobs in test/fixtures/jobs, started through scripts/run-job.sh exactly as the demo does.
  */
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
 import { Store, StoreSettings } from '../../src/store';
@@ -168,4 +170,30 @@ export function makeStore(configured: StoreSettings['configured'], overrides: Pa
     // await it would probe with a Promise and discover nothing.
     { makeClient: async (s: SourceConfig, timeoutMs: number) => createHttpClient({ baseUrl: s.url, caFile: s.caFile, timeoutMs }), log },
   );
+}
+
+/** The per-user cache of scripts/versions.sh, where the pyspark virtualenvs live. */
+export const CACHE_ROOT = process.env.SPARK_OBSERVATORY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spark-observatory');
+
+/** A pyspark virtualenv of the cache: its python and its spark-submit. */
+export function venv(version: string): { python: string; sparkSubmit: string } {
+  const dir = join(CACHE_ROOT, `pyspark-${version}`);
+  const lib = join(dir, 'lib');
+  const py = existsSync(lib) ? readdirSync(lib).find((d) => d.startsWith('python3')) : undefined;
+  const sparkSubmit = py ? join(lib, py, 'site-packages', 'pyspark', 'bin', 'spark-submit') : '';
+  if (!py || !existsSync(sparkSubmit)) throw new Error(`no pyspark ${version} virtualenv with bin/spark-submit in ${dir} (run scripts/provision.sh --pyspark ${version})`);
+  return { python: join(dir, 'bin', 'python'), sparkSubmit };
+}
+
+/** A free loopback port below the ephemeral range (no race with Spark's own port-0 binds). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const p = 20000 + Math.floor(Math.random() * 10000);
+    const ok = await new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once('error', () => res(false));
+      s.listen({ port: p, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
+    });
+    if (ok) return p;
+  }
 }

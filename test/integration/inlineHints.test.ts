@@ -11,11 +11,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { alive, getJson, JOBS, makeStore, REPO, waitFor } from './env';
+import { alive, freePort, getJson, JOBS, makeStore, REPO, venv, waitFor } from './env';
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
 import { summariseJobsByLine, type LineSummary } from '../../src/model/callSite';
 import { findSparkSessionCreation } from '../../src/model/cacheScanner';
@@ -23,32 +22,11 @@ import { appAnchor, DriverPathMapper, findingsForApp, hintLine, hintText, linesB
 import { formatDuration } from '../../src/model/format';
 import type { Store } from '../../src/store';
 
-const CACHE_ROOT = process.env.SPARK_OBSERVATORY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spark-observatory');
 const VERSION = '4.3.0';
 const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');
 const tmp = mkdtempSync(join(tmpdir(), 'so-hints-'));
 mkdirSync(join(tmp, 'eventlog'));
 
-function venv(version: string): { python: string; sparkSubmit: string } {
-  const dir = join(CACHE_ROOT, `pyspark-${version}`);
-  const lib = join(dir, 'lib');
-  const py = existsSync(lib) ? readdirSync(lib).find((d) => d.startsWith('python3')) : undefined;
-  const sparkSubmit = py ? join(lib, py, 'site-packages', 'pyspark', 'bin', 'spark-submit') : '';
-  if (!py || !existsSync(sparkSubmit)) throw new Error(`no pyspark ${version} virtualenv with bin/spark-submit in ${dir} (run scripts/provision.sh --pyspark ${version})`);
-  return { python: join(dir, 'bin', 'python'), sparkSubmit };
-}
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const p = 20000 + Math.floor(Math.random() * 10000);
-    const ok = await new Promise<boolean>((res) => {
-      const s = createServer();
-      s.once('error', () => res(false));
-      s.listen({ port: p, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
-    });
-    if (ok) return p;
-  }
-}
 
 interface Run {
   readonly file: string;

@@ -10,11 +10,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import { alive, getJson, JOBS, makeStore, REPO, waitFor } from './env';
+import { alive, freePort, getJson, JOBS, makeStore, REPO, venv, waitFor } from './env';
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
 import { findSparkSubmit } from '../../src/launcher/sparkSubmit';
 import { scanPythonSource } from '../../src/model/cacheScanner';
@@ -23,36 +22,11 @@ import { cacheLensText } from '../../src/model/cacheLensText';
 import { formatBytes } from '../../src/model/format';
 import type { Store } from '../../src/store';
 
-const CACHE_ROOT = process.env.SPARK_OBSERVATORY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spark-observatory');
 const VERSIONS = ['4.3.0', '3.5.9'];
 const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');
 
-interface Venv {
-  readonly python: string;
-  readonly sparkSubmit: string;
-}
 
-function venv(version: string): Venv {
-  const dir = join(CACHE_ROOT, `pyspark-${version}`);
-  const lib = join(dir, 'lib');
-  const py = existsSync(lib) ? readdirSync(lib).find((d) => d.startsWith('python3')) : undefined;
-  const sparkSubmit = py ? join(lib, py, 'site-packages', 'pyspark', 'bin', 'spark-submit') : '';
-  if (!py || !existsSync(sparkSubmit)) throw new Error(`no pyspark ${version} virtualenv with bin/spark-submit in ${dir} (run scripts/provision.sh --pyspark ${version})`);
-  return { python: join(dir, 'bin', 'python'), sparkSubmit };
-}
 
-/** A free loopback port below the ephemeral range (no race with Spark's own port-0 binds). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const p = 20000 + Math.floor(Math.random() * 10000);
-    const ok = await new Promise<boolean>((res) => {
-      const s = createServer();
-      s.once('error', () => res(false));
-      s.listen({ port: p, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
-    });
-    if (ok) return p;
-  }
-}
 
 interface Run {
   readonly file: string;

@@ -35,7 +35,8 @@ import {
 } from '../../src/views/dashboardQueries';
 import { PrometheusClient } from '../../src/sources/prometheus';
 import { HttpClient, HttpError } from '../../src/sources/http';
-import { dashboardCsp, dashboardHtml, makeNonce } from '../../src/views/dashboardHtml';
+import { dashboardHtml } from '../../src/views/dashboardHtml';
+import { webviewCsp, makeNonce } from '../../src/views/webviewHtml';
 import { alertsForApp, concernsSpark, sparkAlerts } from '../../src/model/alerts';
 
 describe('dashboard message protocol', () => {
@@ -298,7 +299,7 @@ describe('webview HTML', () => {
       csp,
       "default-src 'none'; style-src https://file+.vscode-resource.vscode-cdn.net; font-src https://file+.vscode-resource.vscode-cdn.net; img-src https://file+.vscode-resource.vscode-cdn.net data:; script-src 'nonce-abc123XYZ'",
     );
-    assert.equal(csp, dashboardCsp('https://file+.vscode-resource.vscode-cdn.net', 'abc123XYZ'));
+    assert.equal(csp, webviewCsp('https://file+.vscode-resource.vscode-cdn.net', 'abc123XYZ'));
     assert.doesNotMatch(html, /unsafe-/);
   });
   test('every script carries the nonce and a src; no inline script, style element or style attribute', () => {

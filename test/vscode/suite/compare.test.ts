@@ -9,37 +9,22 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { SparkObservatoryApi } from '../../../src/extension';
+import { getJson as json, waitFor } from '../../integration/env';
 import type { ComparePanel } from '../../../src/views/comparePanel';
 import type { AppEntry } from '../../../src/store';
 
 const EXTENSION_ID = 'spark-observatory.spark-observatory';
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function json<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
-
 const EXPECTED_ROWS = [
   'Wall time', 'Executor run time', 'CPU time', 'GC time', 'Input', 'Output', 'Shuffle read', 'Shuffle write',
   'Memory spill', 'Disk spill', 'Peak JVM heap', 'Peak storage memory', 'Cached bytes', 'Tasks', 'Failed tasks',
 ];
+
+
+/** Waits, polling each second, until `fn` gives a value (the shared waitFor, in this suite's words). */
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 180_000): Promise<T> =>
+  waitFor(async () => fn(), { what, timeoutMs, intervalMs: 1000 });
 
 describe('compare runs in the extension host', function () {
   this.timeout(600_000);

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SparkObservatoryApi } from '../../../src/extension';
+import { alive, getJson as json, waitFor } from '../../integration/env';
 import type { RunRecord } from '../../../src/launcher/runs';
 import { formatBytes } from '../../../src/model/format';
 
@@ -27,36 +28,6 @@ interface RawStage {
   diskBytesSpilled: number;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function json<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const saveLine = () => fs.readFileSync(SPILL, 'utf8').split('\n').findIndex((l) => l.includes('.save()')) + 1;
 
 function hoverText(hovers: vscode.Hover[]): { text: string; ours?: vscode.MarkdownString } {
@@ -66,6 +37,11 @@ function hoverText(hovers: vscode.Hover[]): { text: string; ours?: vscode.Markdo
   const text = mds.map((m) => m.value).join('\n').replace(/&nbsp;/g, ' ').replace(/\\([\\`*_{}[\]()#+\-!~.>])/g, '$1');
   return { text, ours };
 }
+
+
+/** Waits, polling each second, until `fn` gives a value (the shared waitFor, in this suite's words). */
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 300_000): Promise<T> =>
+  waitFor(async () => fn(), { what, timeoutMs, intervalMs: 1000 });
 
 describe('inline hints and findings over the spill job', function () {
   this.timeout(600_000);
