@@ -9,6 +9,7 @@ import { createHttpClient } from './sources/http';
 import { Store, StoreSettings } from './store';
 import { AppsTreeProvider, hasApp, Node } from './views/appsTree';
 import { StatusBar } from './views/statusBar';
+import { redactingLog } from './views/redactingLog';
 import { addSource, setCredentials } from './views/sourceCommands';
 import { sparkUiUrl } from './model/uiLinks';
 import { Command, VIEW_ID } from './commands';
@@ -51,7 +52,7 @@ function storeSettings(c: Config): StoreSettings {
 }
 
 export function activate(context: vscode.ExtensionContext): SparkObservatoryApi {
-  const log = vscode.window.createOutputChannel('Spark Observatory', { log: true });
+  const log = redactingLog(vscode.window.createOutputChannel('Spark Observatory', { log: true }));
   const config = new ConfigHolder();
   const credentials = new CredentialStore(context.secrets);
 
