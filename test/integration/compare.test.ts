@@ -111,7 +111,9 @@ async function expectedFigures(base: string, id: string) {
 async function runToEnd(store: Store, file: string, name: string): Promise<{ id: string; key: string }> {
   const before = readdirSync(env.eventLogDir);
   const t0 = Date.now();
-  const r = await runJob(file, { args: ROWS });
+  // Held a few seconds after its work: on a quiet machine the job ends in ~9 s, and Prometheus
+  // (2 s scrapes, new targets picked up from file_sd) needs more than two samples to overlay.
+  const r = await runJob(file, { args: ROWS, env: { HOLD_SECONDS: '10' } });
   assert.equal(r.code, 0, r.output.slice(-3000));
   const fresh = newEventLogApps(before, readdirSync(env.eventLogDir));
   assert.ok(fresh.length >= 1, 'a new event log');

@@ -118,6 +118,11 @@ describe('the Spark view over a real Spark', () => {
     await driverApp(job.uiUrl);
     await screenshotOnFailure(page, 'explorer-hostile', async () => {
       await waitForTreeRow(page, '<img src=x onerror=alert(1)>', 'Applications', 120_000);
+      // VS Code's list reuses row elements, so DOM order is not screen order: collapse all, then
+      // open only this application's path, so that its Jobs row is the only one on screen.
+      // A container with one view shows that view's actions in the side bar's own title bar.
+      await page.locator('.part.sidebar .composite.title .action-label[aria-label="Collapse All"]').click();
+      await expand(page, /^local/);
       await expand(page, /<img src=x onerror=alert\(1\)>\s*RUNNING/);
       await expand(page, /^Jobs/);
       const row = await waitForTreeRow(page, '[run](command:workbench.action.terminal.new)', 'Applications', 60_000);
