@@ -104,31 +104,13 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
   // Three types while the application runs, three dimmed ones after it ended: the hint's main
   // part, its warnings (spill, failed tasks) in the warning colour, and the rest. All sit at the
   // line's end; VS Code draws them in the order the types were created.
-  private readonly live = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 3em' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly liveWarn = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('editorWarning.foreground') },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly liveTail = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('editorCodeLens.foreground') },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly dim = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('disabledForeground'), fontStyle: 'italic', margin: '0 0 0 3em' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private readonly dimWarn = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('editorWarning.foreground'), fontStyle: 'italic' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-
-  private readonly dimTail = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('disabledForeground'), fontStyle: 'italic' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
+  // One decoration per line: Monaco does not keep the order of several texts injected at one
+  // line end (a clean-clone UI run showed the parts reordered between polls), so a hint is one
+  // text, in the warning colour when it reports spill or failed tasks. After the run: dimmed,
+  // italic, all alike; the findings stay in the Problems panel with their own severity.
+  private readonly live = decorationType('editorCodeLens.foreground', false);
+  private readonly liveWarn = decorationType('editorWarning.foreground', false);
+  private readonly dim = decorationType('disabledForeground', true);
 
   constructor(
     private readonly store: Store,
@@ -272,25 +254,21 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
   private renderEditor(editor: vscode.TextEditor): void {
     const doc = editor.document;
     const run = isPythonFile(doc) && this.settings.hints ? this.runs.get(doc.uri.fsPath) : undefined;
-    const main: vscode.DecorationOptions[] = [];
-    const warn: vscode.DecorationOptions[] = [];
-    const tail: vscode.DecorationOptions[] = [];
+    const plain: vscode.DecorationOptions[] = [];
+    const warned: vscode.DecorationOptions[] = [];
     for (const l of run?.lines ?? []) {
       if (l.line < 1 || l.line > doc.lineCount) continue;
       const end = doc.lineAt(l.line - 1).range.end;
-      const range = new vscode.Range(end, end);
       const text = hintText(l);
-      main.push({ range, renderOptions: { after: { contentText: text.main } } });
-      if (text.warning) warn.push({ range, renderOptions: { after: { contentText: text.warning } } });
-      if (text.tail) tail.push({ range, renderOptions: { after: { contentText: text.tail } } });
+      (text.warning ? warned : plain).push({
+        range: new vscode.Range(end, end),
+        renderOptions: { after: { contentText: `${text.main}${text.warning ?? ''}${text.tail ?? ''}` } },
+      });
     }
     const liveNow = !!run?.running;
-    editor.setDecorations(this.live, liveNow ? main : []);
-    editor.setDecorations(this.liveWarn, liveNow ? warn : []);
-    editor.setDecorations(this.liveTail, liveNow ? tail : []);
-    editor.setDecorations(this.dim, liveNow ? [] : main);
-    editor.setDecorations(this.dimWarn, liveNow ? [] : warn);
-    editor.setDecorations(this.dimTail, liveNow ? [] : tail);
+    editor.setDecorations(this.live, liveNow ? plain : []);
+    editor.setDecorations(this.liveWarn, liveNow ? warned : []);
+    editor.setDecorations(this.dim, liveNow ? [] : [...plain, ...warned]);
   }
 
   private renderDiagnostics(): void {
@@ -406,7 +384,7 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
     for (const s of this.subs) s.dispose();
     for (const w of this.watches.values()) w.handle.dispose();
     this.watches.clear();
-    for (const t of [this.live, this.liveWarn, this.liveTail, this.dim, this.dimWarn, this.dimTail]) t.dispose();
+    for (const t of [this.live, this.liveWarn, this.dim]) t.dispose();
   }
 }
 
@@ -418,4 +396,11 @@ export function register(f: FeatureContext): void {
     vscode.commands.registerCommand(TOGGLE_INLINE_HINTS_COMMAND, () => hints.toggle()),
     vscode.commands.registerCommand(CLEAR_INLINE_HINTS_COMMAND, () => hints.clear()),
   );
+}
+
+function decorationType(color: string, dimmed: boolean): vscode.TextEditorDecorationType {
+  return vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor(color), margin: '0 0 0 3em', fontStyle: dimmed ? 'italic' : undefined },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
 }
