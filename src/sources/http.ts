@@ -4,7 +4,7 @@
  * only to the origin they were saved for, no redirect across origins, a CA file per source, and
  * errors as typed values with secrets redacted.
  */
-import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -70,6 +70,17 @@ export interface HttpClient {
 
 export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
+/**
+ * axios is loaded at the first request, not when the extension loads: evaluating it (its fetch
+ * adapter probes pull in Node's undici) was ~20 of the ~35 ms an activation cost (npm run bench),
+ * and the first request is made by the store's first poll, after activation.
+ */
+let axiosModule: Promise<typeof import('axios').default> | undefined;
+function loadAxios(): Promise<typeof import('axios').default> {
+  axiosModule ??= import('axios').then((m) => m.default);
+  return axiosModule;
+}
+
 /** Strips credentials from text meant for logs: userinfo in URLs, auth headers, token params. */
 export function redact(text: string): string {
   return text
@@ -102,20 +113,27 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const ca = options.caFile ? readFileSync(options.caFile) : undefined;
   // keepAlive: a poll is a handful of requests to one driver every few seconds; reusing the
   // socket keeps our cost on the driver low (DESIGN.md: ≤ 1 % of one core).
-  const instance: AxiosInstance = axios.create({
+  const defaults = {
     timeout: options.timeoutMs,
     maxContentLength: maxBytes,
     maxBodyLength: maxBytes,
     maxRedirects: 0, // we follow same-origin redirects ourselves, below
-    responseType: 'text',
+    responseType: 'text' as const,
     transformResponse: [(d: unknown) => d], // never let axios parse: we tell HTML from JSON
     validateStatus: () => true,
     decompress: true,
     httpAgent: new http.Agent({ keepAlive: true, maxSockets: 4 }),
     httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 4, ca }),
     headers: { Accept: 'application/json' },
-    proxy: false,
-  });
+    proxy: false as const,
+  };
+  let created: AxiosInstance | undefined;
+  const instance = {
+    async request<T>(c: Parameters<AxiosInstance['request']>[0]): Promise<AxiosResponse<T>> {
+      created ??= (await loadAxios()).create(defaults);
+      return created.request<T>(c);
+    },
+  };
 
   async function send(method: 'GET' | 'POST' | 'HEAD', path: string, opts: RequestOptions, follow: boolean): Promise<AxiosResponse<string>> {
     let url = joinUrl(baseUrl, path);
