@@ -42,6 +42,7 @@ settings=$(cat <<JSON
     { "name": "prometheus", "url": "$SO_PROMETHEUS_URL", "kind": "prometheus", "group": "local" }
   ],
   "workbench.startupEditor": "none",
+  "git.openRepositoryInParentFolders": "never",
   "telemetry.telemetryLevel": "off"
 }
 JSON
@@ -71,4 +72,7 @@ else
 fi
 echo "[demo] Spark master UI $SO_MASTER_WEB_URL · History Server $SO_HISTORY_URL · Prometheus $SO_PROMETHEUS_URL"
 echo "[demo] Ctrl+C stops everything."
-while true; do sleep 3600; done
+# `wait` returns as soon as a trapped signal arrives; a foreground `sleep` would hold the trap
+# back until it ended.
+sleep infinity & pids+=($!)
+wait $!
