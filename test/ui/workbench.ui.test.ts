@@ -83,7 +83,13 @@ describe('workbench with the extension under development', () => {
       const item = await waitForExtensionStatusItem(page, EXTENSION_ID);
       assert.match(item.text, /Spark/);
       // Either applications (rows) or the welcome content telling how sources are found.
-      const content = await viewContent(page, 'Applications');
+      // Right after activation the view may be between states (its first poll in flight):
+      // wait until it shows applications or its welcome text.
+      let content = await viewContent(page, 'Applications');
+      for (let i = 0; i < 60 && content.rows.length === 0 && !/No Spark application found/.test(content.welcome); i++) {
+        await page.waitForTimeout(500);
+        content = await viewContent(page, 'Applications');
+      }
       assert.ok(
         content.rows.length > 0 || /No Spark application found/.test(content.welcome),
         `the Applications view shows neither rows nor its welcome text: ${JSON.stringify(content)}`,
