@@ -96,21 +96,25 @@ describe('cache lenses over a job started by Run File with Observability', funct
   it('lenses over seed_cached.py carry each dataset\'s own /storage/rdd memory', async () => {
     const doc = await vscode.workspace.openTextDocument(SEED);
     await vscode.window.showTextDocument(doc, { preview: false });
-    const rdds = await until('both cached datasets materialised', async () => {
-      const list = await json<RawRdd[]>(`${uiUrl}/api/v1/applications/${appId}/storage/rdd`);
-      return list.length === 2 && list.every((r) => r.memoryUsed > 0) ? list : undefined;
-    });
-    const df1 = rdds.find((r) => r.name === `df1.cache() at ${SEED}:${L1}`);
-    const df2 = rdds.find((r) => r.name === `df2.cache() at ${SEED}:${L2}`);
-    assert.ok(df1 && df2, `hook names: ${rdds.map((r) => r.name).join(' | ')}`);
-    const want1 = `⛁ ${formatBytes(df1.memoryUsed)} in memory · 0 B on disk`;
-    const want2 = `⛁ ${formatBytes(df2.memoryUsed)} in memory · 0 B on disk`;
-    const lenses = await until('lenses with the measured figures', async () => {
+    interface Seen {
+      got: vscode.CodeLens[];
+      df1: RawRdd;
+      df2: RawRdd;
+    }
+    // Compared with Spark's answer as it is at each try: caught while a partition is still being
+    // cached, a figure would change under the test (seen once in a clean-clone run).
+    const { got: lenses, df1, df2 } = await until<Seen>('lenses with the measured figures', async () => {
+      const rdds = await json<(RawRdd & { numCachedPartitions: number; numPartitions: number })[]>(`${uiUrl}/api/v1/applications/${appId}/storage/rdd`);
+      if (rdds.length !== 2 || !rdds.every((r) => r.memoryUsed > 0 && r.numCachedPartitions === r.numPartitions)) return undefined;
+      const d1 = rdds.find((r) => r.name === `df1.cache() at ${SEED}:${L1}`);
+      const d2 = rdds.find((r) => r.name === `df2.cache() at ${SEED}:${L2}`);
+      assert.ok(d1 && d2, `hook names: ${rdds.map((r) => r.name).join(' | ')}`);
       await api.store.refresh();
       const got = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 10);
       const title = (line: number) => got.find((l) => l.range.start.line === line - 1 && l.command?.title.startsWith('⛁'))?.command?.title;
-      return title(L1)?.startsWith(want1) && title(L2)?.startsWith(want2) ? got : undefined;
-    }, 120_000);
+      const ok = title(L1)?.startsWith(`⛁ ${formatBytes(d1.memoryUsed)} in memory · 0 B on disk`) && title(L2)?.startsWith(`⛁ ${formatBytes(d2.memoryUsed)} in memory · 0 B on disk`);
+      return ok ? { got, df1: d1, df2: d2 } : undefined;
+    }, 240_000);
     const byLine = (line: number) => lenses.find((l) => l.range.start.line === line - 1 && l.command?.title.startsWith('⛁'))!;
     console.log(`    line ${L1}: ${byLine(L1).command!.title}   (REST rdd ${df1.id} memoryUsed ${df1.memoryUsed})`);
     console.log(`    line ${L2}: ${byLine(L2).command!.title}   (REST rdd ${df2.id} memoryUsed ${df2.memoryUsed})`);
