@@ -24,8 +24,8 @@ export default tseslint.config(
     },
   },
   {
-    // views never fetch; all HTTP goes through sources/http.ts.
-    files: ['src/views/**/*.ts', 'webview/**/*.ts'],
+    // features never fetch; all HTTP goes through sources/http.ts.
+    files: ['src/features/**/*.ts', 'src/ui/**/*.ts', 'webview/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['axios', 'http', 'https', 'node:http', 'node:https'] }] },
   },
   {

@@ -6,19 +6,19 @@ import * as vscode from 'vscode';
 import { ConfigHolder, Config } from './config';
 import { CredentialStore } from './credentials';
 import { createHttpClient } from './sources/http';
-import { Store, StoreSettings } from './store';
-import { AppsTreeProvider, hasApp, Node } from './views/appsTree';
-import { StatusBar } from './views/statusBar';
-import { redactingLog } from './views/redactingLog';
-import { addSource, setCredentials } from './views/sourceCommands';
+import { Store, StoreSettings } from './store/store';
+import { AppsTreeProvider, hasApp, Node } from './features/explorer/appsTree';
+import { StatusBar } from './features/explorer/statusBar';
+import { redactingLog } from './ui/redactingLog';
+import { addSource, setCredentials } from './features/explorer/sourceCommands';
 import { sparkUiUrl } from './model/uiLinks';
 import { Command, VIEW_ID } from './commands';
 import type { SourceConfig } from './model/types';
 import type { FeatureContext } from './featureContext';
-import { register as registerDashboard } from './views/dashboardPanel';
-import { register as registerObserve } from './views/observe';
-import { register as registerInlineHints } from './views/inlineHints';
-import { register as registerComparisons } from './views/comparisons';
+import { register as registerDashboard } from './features/dashboard/dashboardPanel';
+import { register as registerObserve } from './features/runFile/index';
+import { register as registerInlineHints } from './features/inlineHints/inlineHints';
+import { register as registerComparisons } from './features/compare/index';
 
 /**
  * Feature modules, each `register(f)`. Add one line per feature; keep the order stable.

@@ -5,8 +5,8 @@
 import type * as vscode from 'vscode';
 import type { ConfigHolder } from './config';
 import type { CredentialStore } from './credentials';
-import type { Store } from './store';
-import type { AppsTreeProvider, Node } from './views/appsTree';
+import type { Store } from './store/store';
+import type { AppsTreeProvider, Node } from './features/explorer/appsTree';
 
 export interface FeatureContext {
   readonly context: vscode.ExtensionContext;

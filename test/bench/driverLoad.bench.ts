@@ -17,7 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createHttpClient, HttpClient } from '../../src/sources/http';
-import { Store } from '../../src/store';
+import { Store } from '../../src/store/store';
 import { getJson } from '../integration/env';
 import { BenchResult, mean, median, progress, round, runAlone, sleep, stddev } from './common';
 import { sharedLongRunningJob, stopSharedJob } from './sparkJob';

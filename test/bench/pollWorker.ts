@@ -1,5 +1,5 @@
 /**
- * Child process of poll.bench.ts (started with --expose-gc): the real Store (src/store.ts) with
+ * Child process of poll.bench.ts (started with --expose-gc): the real Store (src/store/store.ts) with
  * the real HTTP client, polling one watched application of a source configured as a driver
  * (discovery off), exactly as the extension does while an application's node is expanded.
  * Measures around each `store.pollOnce(false)`: this process's CPU time (process.cpuUsage:
@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createHttpClient, HttpClient } from '../../src/sources/http';
 import { SparkRestClient } from '../../src/sources/sparkRest';
-import { Store } from '../../src/store';
+import { Store } from '../../src/store/store';
 
 export interface WorkerConfig {
   readonly url: string;

@@ -1,9 +1,9 @@
 /**
  * Compare Runs and Measure Cache Impact against a real Spark (issue 7): the seed job run plain
  * and cached, finished and read back from the History Server, compared by exactly the code the
- * panel runs (views/compareData.ts); every figure of the table is checked against sums computed
+ * panel runs (features/compare/compareData.ts); every figure of the table is checked against sums computed
  * here, independently, from the raw /stages, /allexecutors, /storage/rdd and /applications JSON.
- * Then Measure Cache Impact's sequence (views/cacheImpactRun.ts) runs seed_cached.py twice
+ * Then Measure Cache Impact's sequence (features/compare/cacheImpactRun.ts) runs seed_cached.py twice
  * through Run File with Observability's command line (launcher/submitCommand.ts) and the real
  * hook: once with df1's cache call switched off by SO_DISABLE_CACHE_AT, once as written.
  *
@@ -18,13 +18,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson, JOBS, makeStore, readEnv, REPO, runJob, waitFor } from './env';
-import { buildComparison, loadOverlays, loadRun } from '../../src/views/compareData';
-import { measureCacheImpact, StartedRun } from '../../src/views/cacheImpactRun';
+import { buildComparison, loadOverlays, loadRun } from '../../src/features/compare/compareData';
+import { measureCacheImpact, StartedRun } from '../../src/features/compare/cacheImpactRun';
 import { newEventLogApps } from '../../src/model/compareView';
 import { comparisonToMarkdown, formatCacheImpact, formatRip, percentChange, rip } from '../../src/model/compare';
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
 import { anyFreePort } from '../../src/launcher/freePort';
-import type { Store } from '../../src/store';
+import type { Store } from '../../src/store/store';
 
 const env = readEnv();
 const ROWS = ['400000', '24'];

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { driverApp, getJson, makeStore, readEnv, RunningJob, startJob, waitFor } from './env';
 import { createHttpClient } from '../../src/sources/http';
 import { PrometheusClient } from '../../src/sources/prometheus';
-import { DashboardApp, detect, Detection, fetchCustom, fetchPanel, planPanels, planRange, timeWindow } from '../../src/views/dashboardQueries';
-import type { Store } from '../../src/store';
+import { DashboardApp, detect, Detection, fetchCustom, fetchPanel, planPanels, planRange, timeWindow } from '../../src/features/dashboard/dashboardQueries';
+import type { Store } from '../../src/store/store';
 
 const env = readEnv();
 const scrapeSeconds = Number(/^(\d+)s$/.exec(env.scrapeInterval)?.[1] ?? 2);

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
-import { Store, StoreSettings } from '../../src/store';
+import { Store, StoreSettings } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
 
 export const REPO = resolve(__dirname, '..', '..', '..');

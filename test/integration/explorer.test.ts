@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { driverApp, getJson, makeStore, readEnv, RunningJob, startJob, waitFor } from './env';
 import { discoverLocal } from '../../src/sources/discovery';
 import { createHttpClient } from '../../src/sources/http';
-import type { Store } from '../../src/store';
+import type { Store } from '../../src/store/store';
 
 const env = readEnv();
 

@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { driverApp, RunningJob, startJob, waitFor } from './env';
 import { createHttpClient, Credentials, HttpError } from '../../src/sources/http';
-import { Store } from '../../src/store';
+import { Store } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
 
 type Mode = 'pass' | 'hang' | 'html200' | 'status401' | 'malformed' | 'truncated' | 'redirect' | 'oversized';

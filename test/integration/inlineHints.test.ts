@@ -20,7 +20,7 @@ import { summariseJobsByLine, type LineSummary } from '../../src/model/callSite'
 import { findSparkSessionCreation } from '../../src/model/cacheScanner';
 import { appAnchor, DriverPathMapper, findingsForApp, hintLine, hintText, linesByFile, placeFindings, type PlacedFinding } from '../../src/model/lineHints';
 import { formatDuration } from '../../src/model/format';
-import type { Store } from '../../src/store';
+import type { Store } from '../../src/store/store';
 
 const VERSION = '4.3.0';
 const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');

@@ -20,7 +20,7 @@ import { scanPythonSource } from '../../src/model/cacheScanner';
 import { fileLenses, CallLens } from '../../src/model/fileLenses';
 import { cacheLensText } from '../../src/model/cacheLensText';
 import { formatBytes } from '../../src/model/format';
-import type { Store } from '../../src/store';
+import type { Store } from '../../src/store/store';
 
 const VERSIONS = ['4.3.0', '3.5.9'];
 const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');

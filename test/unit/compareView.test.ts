@@ -12,9 +12,9 @@ import {
 } from '../../src/model/compareView';
 import { formatRip, type RunAggregate } from '../../src/model/compare';
 import { scanPythonSource } from '../../src/model/cacheScanner';
-import { buildComparison, RunData } from '../../src/views/compareData';
-import { compareHtml } from '../../src/views/compareHtml';
-import { CacheImpactStore } from '../../src/views/cacheImpactStore';
+import { buildComparison, RunData } from '../../src/features/compare/compareData';
+import { compareHtml } from '../../src/features/compare/compareHtml';
+import { CacheImpactStore } from '../../src/store/cacheImpacts';
 import { COMPARE_FROM_WEBVIEW, COMPARE_TO_WEBVIEW, CompareDataMessage, parseMessage } from '../../src/shared/protocol';
 import type { Executor, Stage } from '../../src/model/types';
 

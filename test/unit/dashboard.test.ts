@@ -32,11 +32,11 @@ import {
   prometheusLink,
   timeWindow,
   toSeriesData,
-} from '../../src/views/dashboardQueries';
+} from '../../src/features/dashboard/dashboardQueries';
 import { PrometheusClient } from '../../src/sources/prometheus';
 import { HttpClient, HttpError } from '../../src/sources/http';
-import { dashboardHtml } from '../../src/views/dashboardHtml';
-import { webviewCsp, makeNonce } from '../../src/views/webviewHtml';
+import { dashboardHtml } from '../../src/features/dashboard/dashboardHtml';
+import { webviewCsp, makeNonce } from '../../src/ui/webviewHtml';
 import { alertsForApp, concernsSpark, sparkAlerts } from '../../src/model/alerts';
 
 describe('dashboard message protocol', () => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpClient, HttpClient, HttpError } from '../../src/sources/http';
-import { Store } from '../../src/store';
+import { Store } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
 
 describe('a CA file per source', () => {

@@ -24,7 +24,7 @@ import {
 import { needsTaskSummary, SKEW_QUANTILES, type Finding } from '../../src/model/insights';
 import { parseTaskSummary } from '../../src/sources/sparkRest';
 import type { CachedDataset, Executor, Job, Stage, Worker } from '../../src/model/types';
-import { Store } from '../../src/store';
+import { Store } from '../../src/store/store';
 import type { HttpClient } from '../../src/sources/http';
 import { HttpError } from '../../src/sources/http';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as vscode from 'vscode';
-import { redactingLog } from '../../src/views/redactingLog';
+import { redactingLog } from '../../src/ui/redactingLog';
 
 test('everything written to the log has credentials redacted, errors included', () => {
   const lines: string[] = [];

@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { SparkObservatoryApi } from '../../../src/extension';
 import { getJson as json, waitFor } from '../../integration/env';
-import type { ComparePanel } from '../../../src/views/comparePanel';
-import type { AppEntry } from '../../../src/store';
+import type { ComparePanel } from '../../../src/features/compare/comparePanel';
+import type { AppEntry } from '../../../src/store/store';
 
 const EXTENSION_ID = 'spark-observatory.spark-observatory';
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { driverApp, getJson, readEnv, RunningJob, startJob, waitFor } from '../../integration/env';
 import type { SparkObservatoryApi } from '../../../src/extension';
-import type { Node } from '../../../src/views/appsTree';
+import type { Node } from '../../../src/features/explorer/appsTree';
 import { formatBytes } from '../../../src/model/format';
 
 const EXTENSION_ID = 'spark-observatory.spark-observatory';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SparkObservatoryApi } from '../../../src/extension';
 import { alive, getJson as json, waitFor } from '../../integration/env';
-import type { RunRecord } from '../../../src/launcher/runs';
+import type { RunRecord } from '../../../src/store/runs';
 import { formatBytes } from '../../../src/model/format';
 
 const EXTENSION_ID = 'spark-observatory.spark-observatory';

@@ -1,10 +1,10 @@
 /** Add Source and Set Credentials: quick inputs that write settings and SecretStorage. */
 import * as vscode from 'vscode';
-import { SECTION } from '../config';
-import type { CredentialStore } from '../credentials';
-import { normaliseSourceUrl } from '../model/ports';
-import type { SourceKind } from '../model/types';
-import type { Store } from '../store';
+import { SECTION } from '../../config';
+import type { CredentialStore } from '../../credentials';
+import { normaliseSourceUrl } from '../../model/ports';
+import type { SourceKind } from '../../model/types';
+import type { Store } from '../../store/store';
 
 const KIND_PICKS: Array<vscode.QuickPickItem & { sourceKind: SourceKind | undefined }> = [
   { label: 'Detect', description: 'probe the endpoint', sourceKind: undefined },

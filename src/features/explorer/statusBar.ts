@@ -3,12 +3,12 @@
  * Never a pop-up: errors are in the log and here.
  */
 import * as vscode from 'vscode';
-import type { Store } from '../store';
-import { cachedBytes, executorTotals } from '../model/appSummary';
-import { formatAge, formatBytes } from '../model/format';
-import { isLiveApplication, isSourceProblem } from '../model/liveness';
-import { Command } from '../commands';
-import { SafeMarkdown } from './markdown';
+import type { Store } from '../../store/store';
+import { cachedBytes, executorTotals } from '../../model/appSummary';
+import { formatAge, formatBytes } from '../../model/format';
+import { isLiveApplication, isSourceProblem } from '../../model/liveness';
+import { Command } from '../../commands';
+import { SafeMarkdown } from '../../ui/markdown';
 
 export interface StatusSummary {
   readonly text: string;

@@ -10,11 +10,11 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { FeatureContext } from '../featureContext';
-import type { AppEntry, Store } from '../store';
-import { hasApp } from './appsTree';
+import type { FeatureContext } from '../../featureContext';
+import type { AppEntry, Store } from '../../store/store';
+import { hasApp } from '../explorer/appsTree';
 import { dashboardHtml } from './dashboardHtml';
-import { makeNonce } from './webviewHtml';
+import { makeNonce } from '../../ui/webviewHtml';
 import {
   DashboardApp,
   detect,
@@ -28,7 +28,7 @@ import {
   prometheusLink,
   timeWindow,
 } from './dashboardQueries';
-import { PANELS } from '../model/promql';
+import { PANELS } from '../../model/promql';
 import {
   CUSTOM_PANEL_ID,
   CustomResultMessage,
@@ -48,7 +48,7 @@ import {
   ResizeMessage,
   RunQueryMessage,
   SetRangeMessage,
-} from '../shared/protocol';
+} from '../../shared/protocol';
 
 export const DASHBOARD_VIEW_TYPE = 'sparkObservatory.dashboard';
 export const OPEN_DASHBOARD_COMMAND = 'sparkObservatory.openDashboard';

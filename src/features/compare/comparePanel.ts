@@ -8,14 +8,14 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import type { FeatureContext } from '../featureContext';
-import type { Store } from '../store';
-import { hasApp } from './appsTree';
-import { makeNonce } from './webviewHtml';
+import type { FeatureContext } from '../../featureContext';
+import type { Store } from '../../store/store';
+import { hasApp } from '../explorer/appsTree';
+import { makeNonce } from '../../ui/webviewHtml';
 import { compareHtml } from './compareHtml';
 import { buildComparison, Comparison, loadOverlays, loadRun, RunData, Side } from './compareData';
-import { appPickItems } from '../model/compareView';
-import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../model/compare';
+import { appPickItems } from '../../model/compareView';
+import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../../model/compare';
 import {
   COMPARE_FROM_WEBVIEW,
   CompareData,
@@ -28,7 +28,7 @@ import {
   IpcMessageType,
   isMessage,
   parseMessage,
-} from '../shared/protocol';
+} from '../../shared/protocol';
 
 export const COMPARE_VIEW_TYPE = 'sparkObservatory.compare';
 export const COMPARE_RUNS_COMMAND = 'sparkObservatory.compareRuns';

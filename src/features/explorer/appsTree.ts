@@ -5,8 +5,8 @@
  * Expanding an application is what makes the store poll its details.
  */
 import * as vscode from 'vscode';
-import type { AppEntry, DetailState, GroupState, SourceState, Store } from '../store';
-import type { CachedDataset, Executor, Job, Stage } from '../model/types';
+import type { AppEntry, DetailState, GroupState, SourceState, Store } from '../../store/store';
+import type { CachedDataset, Executor, Job, Stage } from '../../model/types';
 import {
   cachedBytes,
   executorTotals,
@@ -16,13 +16,13 @@ import {
   shortDatasetName,
   sortExecutors,
   storageLevelName,
-} from '../model/appSummary';
-import { formatAge, formatBytes, formatCount, formatDuration, formatPercent } from '../model/format';
-import { SafeMarkdown } from './markdown';
-import { isLiveApplication, isSourceProblem } from '../model/liveness';
-import { summariseJobsByLine } from '../model/callSite';
-import type { UiTarget } from '../model/uiLinks';
-import type { SparkAlert } from '../model/alerts';
+} from '../../model/appSummary';
+import { formatAge, formatBytes, formatCount, formatDuration, formatPercent } from '../../model/format';
+import { SafeMarkdown } from '../../ui/markdown';
+import { isLiveApplication, isSourceProblem } from '../../model/liveness';
+import { summariseJobsByLine } from '../../model/callSite';
+import type { UiTarget } from '../../model/uiLinks';
+import type { SparkAlert } from '../../model/alerts';
 
 /** Spark UI pages a node can open; the command maps them to URLs of the serving source. */
 export type UiPage = UiTarget;

@@ -12,10 +12,10 @@
  */
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
-import type { FeatureContext } from '../featureContext';
-import type { AppEntry, Store } from '../store';
-import { summariseJobsByLine, type LineSummary, type PathMapping } from '../model/callSite';
-import { findSparkSessionCreation } from '../model/cacheScanner';
+import type { FeatureContext } from '../../featureContext';
+import type { AppEntry, Store } from '../../store/store';
+import { summariseJobsByLine, type LineSummary, type PathMapping } from '../../model/callSite';
+import { findSparkSessionCreation } from '../../model/cacheScanner';
 import {
   appAnchor,
   DriverPathMapper,
@@ -29,12 +29,12 @@ import {
   replacesRun,
   stageRows,
   type PlacedFinding,
-} from '../model/lineHints';
-import type { FindingSeverity } from '../model/insights';
-import { sparkUiUrl } from '../model/uiLinks';
-import { formatAge } from '../model/format';
-import type { Stage } from '../model/types';
-import { SafeMarkdown } from './markdown';
+} from '../../model/lineHints';
+import type { FindingSeverity } from '../../model/insights';
+import { sparkUiUrl } from '../../model/uiLinks';
+import { formatAge } from '../../model/format';
+import type { Stage } from '../../model/types';
+import { SafeMarkdown } from '../../ui/markdown';
 
 export const TOGGLE_INLINE_HINTS_COMMAND = 'sparkObservatory.toggleInlineHints';
 export const CLEAR_INLINE_HINTS_COMMAND = 'sparkObservatory.clearInlineHints';

@@ -6,7 +6,7 @@
  * It imports nothing from `vscode`, so integration tests run it in Node against the real
  * Prometheus.
  */
-import { PrometheusClient, PrometheusError, Series } from '../sources/prometheus';
+import { PrometheusClient, PrometheusError, Series } from '../../sources/prometheus';
 import {
   alignRange,
   chooseRateWindow,
@@ -21,8 +21,8 @@ import {
   PYTHON_RSS_ZERO_HINT,
   sanitizeMetricKey,
   toChartValue,
-} from '../model/promql';
-import { CUSTOM_PANEL_ID, PanelData, SeriesData, TimeRange } from '../shared/protocol';
+} from '../../model/promql';
+import { CUSTOM_PANEL_ID, PanelData, SeriesData, TimeRange } from '../../shared/protocol';
 
 /** What the dashboard needs to know about its application. */
 export interface DashboardApp {

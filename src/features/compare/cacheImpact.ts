@@ -12,14 +12,14 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FeatureContext } from '../featureContext';
-import type { RunRecord } from '../launcher/runs';
-import type { RunFileOptions } from './runFile';
-import { cacheCallNear, CacheVariant } from '../model/compareView';
-import { formatCacheImpact } from '../model/compare';
-import { scanPythonSource, type CacheCall } from '../model/cacheScanner';
+import type { FeatureContext } from '../../featureContext';
+import type { RunRecord } from '../../store/runs';
+import type { RunFileOptions } from '../runFile/runFile';
+import { cacheCallNear, CacheVariant } from '../../model/compareView';
+import { formatCacheImpact } from '../../model/compare';
+import { scanPythonSource, type CacheCall } from '../../model/cacheScanner';
 import { measureCacheImpact, MeasureCancelled, Measurement, StartedRun } from './cacheImpactRun';
-import { cacheImpacts, CacheImpact } from './cacheImpactStore';
+import { cacheImpacts, CacheImpact } from '../../store/cacheImpacts';
 import type { CompareHost, ComparePanel } from './comparePanel';
 
 export const MEASURE_CACHE_IMPACT_COMMAND = 'sparkObservatory.measureCacheImpact';

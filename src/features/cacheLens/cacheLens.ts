@@ -8,18 +8,18 @@
  * applications while a visible Python editor has cache calls, so their details are polled.
  */
 import * as vscode from 'vscode';
-import type { FeatureContext } from '../featureContext';
-import type { AppEntry, Store } from '../store';
-import { PythonScan, mightContainCacheCall, scanPythonSource } from '../model/cacheScanner';
-import { cacheFigures, CacheMatch } from '../model/cacheMatcher';
-import { AppWithDetail, CallLens, fileLenses } from '../model/fileLenses';
-import { cacheLensText, distributionRows, figuresText, memoryExplanation } from '../model/cacheLensText';
-import { formatAge, formatBytes } from '../model/format';
-import { storageLevelName } from '../model/appSummary';
-import { SafeMarkdown } from './markdown';
-import { RUN_FILE_COMMAND } from './runFile';
-import { cacheImpacts } from './cacheImpactStore';
-import type { RunRegistry } from '../launcher/runs';
+import type { FeatureContext } from '../../featureContext';
+import type { AppEntry, Store } from '../../store/store';
+import { PythonScan, mightContainCacheCall, scanPythonSource } from '../../model/cacheScanner';
+import { cacheFigures, CacheMatch } from '../../model/cacheMatcher';
+import { AppWithDetail, CallLens, fileLenses } from '../../model/fileLenses';
+import { cacheLensText, distributionRows, figuresText, memoryExplanation } from '../../model/cacheLensText';
+import { formatAge, formatBytes } from '../../model/format';
+import { storageLevelName } from '../../model/appSummary';
+import { SafeMarkdown } from '../../ui/markdown';
+import { RUN_FILE_COMMAND } from '../runFile/runFile';
+import { cacheImpacts } from '../../store/cacheImpacts';
+import type { RunRegistry } from '../../store/runs';
 
 export const REVEAL_DATASET_COMMAND = 'sparkObservatory.revealCachedDataset';
 export const PICK_DATASET_COMMAND = 'sparkObservatory.pickCachedDataset';

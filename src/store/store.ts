@@ -7,15 +7,15 @@
  *
  * It imports nothing from `vscode`, so integration tests drive it against a real Spark in Node.
  */
-import { HttpClient, HttpError } from './sources/http';
-import { SparkRestClient } from './sources/sparkRest';
-import { SparkMasterClient } from './sources/sparkMaster';
-import { Alert, PrometheusClient } from './sources/prometheus';
-import { alertsForApp, SparkAlert, sparkAlerts } from './model/alerts';
-import { ClientFactory, detectKind, discoverLocal, DiscoverySettings } from './sources/discovery';
-import { sourceGroup } from './model/ports';
-import { needsTaskSummary, SKEW_QUANTILES } from './model/insights';
-import type { Application, ApplicationDetail, MasterStatus, SourceConfig, SourceKind, SparkEnvironment, Stage, TaskSummary } from './model/types';
+import { HttpClient, HttpError } from '../sources/http';
+import { SparkRestClient } from '../sources/sparkRest';
+import { SparkMasterClient } from '../sources/sparkMaster';
+import { Alert, PrometheusClient } from '../sources/prometheus';
+import { alertsForApp, SparkAlert, sparkAlerts } from '../model/alerts';
+import { ClientFactory, detectKind, discoverLocal, DiscoverySettings } from '../sources/discovery';
+import { sourceGroup } from '../model/ports';
+import { needsTaskSummary, SKEW_QUANTILES } from '../model/insights';
+import type { Application, ApplicationDetail, MasterStatus, SourceConfig, SourceKind, SparkEnvironment, Stage, TaskSummary } from '../model/types';
 
 export interface StoreSettings {
   readonly configured: readonly (Omit<SourceConfig, 'id' | 'origin'> & { group?: string })[];

@@ -9,8 +9,8 @@
  * One run at a time: two Spark jobs side by side would measure each other.
  */
 import { readdirSync } from 'node:fs';
-import type { Store } from '../store';
-import { CacheVariant, measurementPlan, newEventLogApps } from '../model/compareView';
+import type { Store } from '../../store/store';
+import { CacheVariant, measurementPlan, newEventLogApps } from '../../model/compareView';
 
 /** A run started by the caller (Run File with Observability in the extension). */
 export interface StartedRun {

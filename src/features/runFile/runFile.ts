@@ -8,11 +8,11 @@ import * as vscode from 'vscode';
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { FeatureContext } from '../featureContext';
-import { buildSubmitCommand, commandLine, SubmitCommand } from '../launcher/submitCommand';
-import { findSparkSubmit } from '../launcher/sparkSubmit';
-import { anyFreePort, firstFreePort } from '../launcher/freePort';
-import type { RunRecord, RunRegistry } from '../launcher/runs';
+import type { FeatureContext } from '../../featureContext';
+import { buildSubmitCommand, commandLine, SubmitCommand } from '../../launcher/submitCommand';
+import { findSparkSubmit } from '../../launcher/sparkSubmit';
+import { anyFreePort, firstFreePort } from '../../launcher/freePort';
+import type { RunRecord, RunRegistry } from '../../store/runs';
 
 export const RUN_FILE_COMMAND = 'sparkObservatory.runFile';
 

@@ -7,14 +7,14 @@
  * Per run: four requests (allexecutors, every stage with details=false, storage/rdd; the
  * application itself is the store's last answer of /applications), once, when the panel opens.
  */
-import type { Store } from '../store';
-import type { PrometheusClient } from '../sources/prometheus';
-import type { Application, CachedDataset, Executor, Stage } from '../model/types';
-import { aggregateRun, compareRuns, compareStages, ComparisonRow, RunAggregate, StageComparison } from '../model/compare';
-import { meanAggregate, OVERLAYS } from '../model/compareView';
-import { alignRange, chooseStep } from '../model/promql';
-import { toElapsed } from '../model/compare';
-import type { CompareData, CompareRunInfo, CompareStageData, OverlayData } from '../shared/protocol';
+import type { Store } from '../../store/store';
+import type { PrometheusClient } from '../../sources/prometheus';
+import type { Application, CachedDataset, Executor, Stage } from '../../model/types';
+import { aggregateRun, compareRuns, compareStages, ComparisonRow, RunAggregate, StageComparison } from '../../model/compare';
+import { meanAggregate, OVERLAYS } from '../../model/compareView';
+import { alignRange, chooseStep } from '../../model/promql';
+import { toElapsed } from '../../model/compare';
+import type { CompareData, CompareRunInfo, CompareStageData, OverlayData } from '../../shared/protocol';
 
 /** Everything one run contributes, as read from its source. */
 export interface RunData {

@@ -2,7 +2,7 @@
  * The dashboard webview's static body; the document around it, its CSP and nonce are in webviewHtml.ts.
  * Nothing from Spark or Prometheus is written here: the webview fills the page with textContent.
  */
-import { webviewDocument, WebviewDocumentInput } from './webviewHtml';
+import { webviewDocument, WebviewDocumentInput } from '../../ui/webviewHtml';
 
 export type DashboardHtmlInput = WebviewDocumentInput;
 
