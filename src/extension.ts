@@ -7,37 +7,25 @@ import { ConfigHolder, Config } from './config';
 import { CredentialStore } from './credentials';
 import { createHttpClient } from './sources/http';
 import { Store, StoreSettings } from './store/store';
-import { AppsTreeProvider, hasApp, Node } from './features/explorer/appsTree';
-import { StatusBar } from './features/explorer/statusBar';
 import { redactingLog } from './ui/redactingLog';
-import { addSource, setCredentials } from './features/explorer/sourceCommands';
-import { sparkUiUrl } from './model/uiLinks';
-import { Command, VIEW_ID } from './commands';
 import type { SourceConfig } from './model/types';
 import type { FeatureContext } from './featureContext';
-import { register as registerDashboard } from './features/dashboard/dashboardPanel';
-import { register as registerObserve } from './features/runFile/index';
-import { register as registerInlineHints } from './features/inlineHints/inlineHints';
-import { register as registerComparisons } from './features/compare/index';
+import { register as registerExplorer, Explorer } from './features/explorer';
+import { register as registerDashboard } from './features/dashboard';
+import { register as registerRunFile } from './features/runFile';
+import { register as registerCacheLens } from './features/cacheLens';
+import { register as registerCompare } from './features/compare';
+import { register as registerInlineHints } from './features/inlineHints';
+import { Command } from './commands';
 
-/**
- * Feature modules, each `register(f)`. Add one line per feature; keep the order stable.
- */
-const FEATURES: Array<(f: FeatureContext) => void> = [
-  registerDashboard,
-  registerObserve,
-  registerComparisons,
-  registerInlineHints,
-];
+/** Feature modules, each `register(f)`. Add one line per feature; keep the order stable. */
+const FEATURES: Array<(f: FeatureContext) => void> = [registerDashboard, registerRunFile, registerCacheLens, registerCompare, registerInlineHints];
 
 /** What the extension exposes to its own tests (and to nothing else). */
-export interface SparkObservatoryApi {
+export interface SparkObservatoryApi extends Explorer {
   readonly store: Store;
-  readonly tree: AppsTreeProvider;
-  readonly statusBar: StatusBar;
   readonly credentials: CredentialStore;
 }
-
 function storeSettings(c: Config): StoreSettings {
   return {
     // Sources and discovery are machine-scoped settings (and restricted in untrusted
@@ -69,45 +57,22 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
 
-  const tree = new AppsTreeProvider(store);
-  const view = vscode.window.createTreeView<Node>(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
-  const statusBar = new StatusBar(store);
-
-  store.setViewVisible(view.visible);
   store.setFocused(vscode.window.state.focused);
-
   context.subscriptions.push(
     log,
     config,
     store,
-    tree,
-    view,
-    statusBar,
-    view.onDidChangeVisibility((e) => store.setViewVisible(e.visible)),
-    view.onDidCollapseElement((e) => tree.collapsed(e.element)),
-    vscode.window.onDidChangeWindowState((s) => store.setFocused(s.focused)),
+    vscode.window.onDidChangeWindowState((w) => store.setFocused(w.focused)),
     config.onDidChange((c) => store.updateSettings(storeSettings(c))),
     credentials.onDidChange((name) => store.forgetClient(name)),
-    vscode.commands.registerCommand(Command.Refresh, () => store.refresh()),
     vscode.commands.registerCommand(Command.ShowLog, () => log.show()),
-    vscode.commands.registerCommand(Command.AddSource, () => addSource()),
-    vscode.commands.registerCommand(Command.SetCredentials, () => setCredentials(credentials, store)),
-    vscode.commands.registerCommand(Command.OpenSparkUi, (node?: Node) => {
-      if (!hasApp(node)) return;
-      const source = store.source(node.entry.sourceId);
-      const url = source && sparkUiUrl(source.config.url, node.entry.via, node.entry.app, node.uiPage);
-      if (url) void vscode.env.openExternal(vscode.Uri.parse(url));
-    }),
-    vscode.commands.registerCommand(Command.CopyApplicationId, (node?: Node) => {
-      if (hasApp(node)) void vscode.env.clipboard.writeText(node.entry.app.id);
-    }),
   );
-  const features: FeatureContext = { context, store, config, log, credentials, tree, view };
+  const features: FeatureContext = { context, store, config, log, credentials };
+  const explorer = registerExplorer(features);
   for (const register of FEATURES) register(features);
   store.start();
-  return { store, tree, statusBar, credentials };
+  return { store, credentials, ...explorer };
 }
-
 export function deactivate(): void {
   // Everything is in context.subscriptions.
 }

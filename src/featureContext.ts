@@ -1,12 +1,12 @@
 /**
  * What every feature module gets from the composition root. A feature exports
- * `register(f: FeatureContext): void` and pushes its disposables to `f.context.subscriptions`.
+ * `register(f: FeatureContext)` and pushes its disposables to `f.context.subscriptions`;
+ * features reach each other only through commands (commands.ts).
  */
 import type * as vscode from 'vscode';
 import type { ConfigHolder } from './config';
 import type { CredentialStore } from './credentials';
 import type { Store } from './store/store';
-import type { AppsTreeProvider, Node } from './features/explorer/appsTree';
 
 export interface FeatureContext {
   readonly context: vscode.ExtensionContext;
@@ -14,6 +14,4 @@ export interface FeatureContext {
   readonly config: ConfigHolder;
   readonly log: vscode.LogOutputChannel;
   readonly credentials: CredentialStore;
-  readonly tree: AppsTreeProvider;
-  readonly view: vscode.TreeView<Node>;
 }

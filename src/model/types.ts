@@ -32,6 +32,11 @@ export interface Application {
   readonly endTime?: number;
   /** As Spark reports it; for running apps computed from startTime by whoever has a clock. */
   readonly durationMs?: number;
+  /**
+   * When the attempt last changed (epoch ms): on a History Server, when its event log last
+   * grew; the store's change detector for an application it serves.
+   */
+  readonly lastUpdated?: number;
   readonly sparkUser?: string;
   readonly sparkVersion?: string;
   /** Cores granted, where the source knows (standalone Master, executors' sum). */

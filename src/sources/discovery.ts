@@ -52,34 +52,25 @@ export async function detectKind(http: HttpClient, signal?: AbortSignal): Promis
   return undefined;
 }
 
-/** Probes the local ports concurrently; what answers is returned with its detected kind. */
-export async function discoverLocal(
-  settings: DiscoverySettings,
-  makeClient: ClientFactory,
-  signal?: AbortSignal,
-  /** Ports already identified by the caller: not probed again. */
-  skipPorts: ReadonlySet<number> = new Set(),
-  timeoutMs = 5000,
-): Promise<SourceConfig[]> {
+/** The loopback ports discovery looks at, each once, in order. */
+export function discoveryPorts(settings: DiscoverySettings): number[] {
   if (!settings.enabled) return [];
-  const probes = [...settings.driverPorts, settings.historyServerPort, settings.masterPort, settings.prometheusPort]
-    .filter((port) => port > 0 && !skipPorts.has(port))
-    .map((port) => ({ port }));
-  const seen = new Set<number>();
-  const unique = probes.filter((p) => (seen.has(p.port) ? false : (seen.add(p.port), true)));
-  const found = await Promise.all(
-    unique.map(async ({ port }) => {
-      const url = `http://127.0.0.1:${port}`;
-      const id = `local:${port}`;
-      try {
-        // A closed loopback port refuses at once; an open one may belong to a driver too busy
-        // (GC, a cross join on every core) to answer quickly, so it gets the full timeout.
-        const kind = await detectKind(await makeClient({ url, id }, timeoutMs), signal);
-        return kind ? ({ id, name: `${kind === 'driver' ? 'driver' : kind} :${port}`, url, kind, origin: 'discovered' } as SourceConfig) : undefined;
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  return found.filter((s): s is SourceConfig => !!s);
+  const all = [...settings.driverPorts, settings.historyServerPort, settings.masterPort, settings.prometheusPort].filter((p) => p > 0);
+  return [...new Set(all)];
+}
+
+/**
+ * What answers on one loopback port, as a discovered source; undefined when nothing does. A
+ * closed loopback port refuses at once; an open one may belong to a driver too busy (GC, a
+ * cross join on every core) to answer quickly, so it gets the full timeout.
+ */
+export async function probeLocalPort(port: number, makeClient: ClientFactory, signal?: AbortSignal, timeoutMs = 5000): Promise<SourceConfig | undefined> {
+  const url = `http://127.0.0.1:${port}`;
+  const id = `local:${port}`;
+  try {
+    const kind = await detectKind(await makeClient({ url, id }, timeoutMs), signal);
+    return kind ? { id, name: `${kind === 'driver' ? 'driver' : kind} :${port}`, url, kind, origin: 'discovered' } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -64,6 +64,11 @@ export interface RequestOptions {
 export interface HttpClient {
   readonly baseUrl: string;
   getJson(path: string, options?: RequestOptions): Promise<unknown>;
+  /**
+   * The body of a JSON answer as text, unparsed (statuses and HTML pages refused as by getJson):
+   * the store compares it with the last one and parses only what changed.
+   */
+  getText(path: string, options?: RequestOptions): Promise<string>;
   /** For probes that must see a redirect rather than follow it. */
   head(path: string, options?: RequestOptions): Promise<{ status: number; location?: string }>;
 }
@@ -174,28 +179,29 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
+  async function getText(path: string, opts: RequestOptions = {}): Promise<string> {
+    const res = await send(opts.form ? 'POST' : 'GET', path, opts, true);
+    const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
+    const ok = (res.status >= 200 && res.status < 300) || (opts.acceptStatus ?? []).includes(res.status);
+    if (!ok) {
+      const body = text.slice(0, 2000);
+      if (res.status === 401 || res.status === 403) throw new HttpError('auth', `HTTP ${res.status}: not authorised`, res.status, body);
+      if (res.status === 404) throw new HttpError('notFound', `HTTP 404 for ${redact(path)}`, 404, body);
+      throw new HttpError('status', `HTTP ${res.status}`, res.status, body);
+    }
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith('<')) {
+      // A login page or a proxy's error page answered with 200 instead of JSON.
+      throw new HttpError('notJson', `expected JSON, got HTML (status ${res.status}); a login page or proxy in the way?`, res.status);
+    }
+    return text;
+  }
+
   return {
     baseUrl,
+    getText,
     async getJson(path, opts = {}) {
-      const res = await send(opts.form ? 'POST' : 'GET', path, opts, true);
-      const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
-      const ok = (res.status >= 200 && res.status < 300) || (opts.acceptStatus ?? []).includes(res.status);
-      if (!ok) {
-        const body = text.slice(0, 2000);
-        if (res.status === 401 || res.status === 403) throw new HttpError('auth', `HTTP ${res.status}: not authorised`, res.status, body);
-        if (res.status === 404) throw new HttpError('notFound', `HTTP 404 for ${redact(path)}`, 404, body);
-        throw new HttpError('status', `HTTP ${res.status}`, res.status, body);
-      }
-      const trimmed = text.trimStart();
-      if (trimmed.startsWith('<')) {
-        // A login page or a proxy's error page answered with 200 instead of JSON.
-        throw new HttpError('notJson', `expected JSON, got HTML (status ${res.status}); a login page or proxy in the way?`, res.status);
-      }
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        throw new HttpError('malformed', `malformed JSON (${text.length} bytes)`, res.status);
-      }
+      return parseJsonText(await getText(path, opts));
     },
     async head(path, opts = {}) {
       const res = await send('GET', path, opts, false);
@@ -203,6 +209,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return { status: res.status, location };
     },
   };
+}
+
+/** JSON text → value; text that does not parse is a `malformed` HttpError. */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError('malformed', `malformed JSON (${text.length} bytes)`);
+  }
 }
 
 function cleanParams(p: RequestOptions['params']): Record<string, string> | undefined {

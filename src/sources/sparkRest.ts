@@ -33,7 +33,8 @@ export function parseApplications(body: unknown): Application[] {
   return asArray(body, 'applications').filter(isObject).map(parseApplication);
 }
 
-function parseApplication(a: Json): Application {
+/** One application (`/applications/{id}` answers one object). */
+export function parseApplication(a: Json): Application {
   const attempts = Array.isArray(a.attempts) ? a.attempts.filter(isObject) : [];
   // The newest attempt is first in Spark's list.
   const at = attempts[0] ?? {};
@@ -46,6 +47,7 @@ function parseApplication(a: Json): Application {
     startTime: optDate(at.startTimeEpoch) ?? optDate(at.startTime),
     endTime: completed ? (optDate(at.endTimeEpoch) ?? optDate(at.endTime)) : undefined,
     durationMs: completed ? optNum(at.duration) : undefined,
+    lastUpdated: optDate(at.lastUpdatedEpoch) ?? optDate(at.lastUpdated),
     sparkUser: optStr(at.sparkUser),
     sparkVersion: optStr(at.appSparkVersion),
     cores: optNum(a.coresGranted) ?? optNum(a.maxCores),
@@ -230,12 +232,34 @@ export function parseEnvironment(body: unknown): SparkEnvironment {
   };
 }
 
+/**
+ * The lists of an application the store reads as text, so that it parses only what changed:
+ * the path under `applications/{id}` and its parameters. Never `details=true`.
+ */
+export const APP_LISTS = {
+  application: { path: '', params: {} },
+  executors: { path: 'allexecutors', params: {} },
+  jobs: { path: 'jobs', params: {} },
+  runningJobs: { path: 'jobs', params: { status: 'running' } },
+  stages: { path: 'stages', params: { details: false } },
+  activeStages: { path: 'stages', params: { status: 'active', details: false } },
+  storage: { path: 'storage/rdd', params: {} },
+  environment: { path: 'environment', params: {} },
+} as const satisfies Record<string, { path: string; params: Record<string, string | boolean> }>;
+export type AppList = keyof typeof APP_LISTS;
+
 /** Thin, typed calls; the store decides what to call and when. */
 export class SparkRestClient {
   constructor(private readonly http: HttpClient) {}
 
   get baseUrl(): string {
     return this.http.baseUrl;
+  }
+
+  /** One list of an application as the text Spark sent (see APP_LISTS). */
+  listText(app: AppRef, list: AppList, signal?: AbortSignal): Promise<string> {
+    const { path, params } = APP_LISTS[list];
+    return this.http.getText(`api/v1/applications/${appPath(app)}${path ? `/${path}` : ''}`, { params, signal });
   }
 
   async applications(params: { status?: 'running' | 'completed'; limit?: number } = {}, signal?: AbortSignal): Promise<Application[]> {

@@ -51,5 +51,3 @@ export class CacheImpactStore {
   }
 }
 
-/** The one registry of the extension: Measure Cache Impact writes it, the cache lens reads it. */
-export const cacheImpacts = new CacheImpactStore();

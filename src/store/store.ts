@@ -1,21 +1,37 @@
 /**
- * The one store and the one scheduler. Sources → store → views: the store polls, keeps the last
- * good data per source and per application, and tells views that something changed. It polls
- * only what someone is looking at (vscode-containers learned that 1 s polling of everything
- * drove a daemon to 50 % CPU): applications lists while the Spark view or the status bar needs
- * them, and the details of an application only while its node is expanded.
+ * The one store. Sources → store → features: the store reads every source (Spark REST, the
+ * Master, Prometheus), keeps the last good data per source and per application, and tells the
+ * features which keys changed (changes.ts). Features say what they look at (`watch`) and the
+ * store reads only that, only when its summary says it may have changed (appReads.ts), on the
+ * one scheduler (scheduler.ts):
+ *
+ * - `discovery` probes the loopback ports nobody answered on yet, each probe publishing alone;
+ * - `source:<id>` reads one source's listing, publishing when it answers: one hanging source
+ *   delays no other;
+ * - `app:<key>` polls one application someone looks at (or a live one, for the status bar's
+ *   summary), at the refresh interval while it is shown, else at the status-bar interval.
  *
  * It imports nothing from `vscode`, so integration tests drive it against a real Spark in Node.
  */
 import { HttpClient, HttpError } from '../sources/http';
-import { SparkRestClient } from '../sources/sparkRest';
-import { SparkMasterClient } from '../sources/sparkMaster';
-import { Alert, PrometheusClient } from '../sources/prometheus';
+import { Alert } from '../sources/prometheus';
+import { detectKind, DiscoverySettings, discoveryPorts, probeLocalPort } from '../sources/discovery';
 import { alertsForApp, SparkAlert, sparkAlerts } from '../model/alerts';
-import { ClientFactory, detectKind, discoverLocal, DiscoverySettings } from '../sources/discovery';
 import { sourceGroup } from '../model/ports';
-import { needsTaskSummary, SKEW_QUANTILES } from '../model/insights';
-import type { Application, ApplicationDetail, MasterStatus, SourceConfig, SourceKind, SparkEnvironment, Stage, TaskSummary } from '../model/types';
+import { AppEntry, mergeEntries } from '../model/entries';
+import { Part, PARTS } from '../model/summary';
+import type { MasterStatus, SourceConfig, SourceKind } from '../model/types';
+import { Scheduler } from './scheduler';
+import { ChangeKeys, Signatures } from './changes';
+import { AppRecord, DetailState, pollApp, SourceError, summariesPending, toSourceError } from './appReads';
+import { readSource } from './sourceReads';
+import { StoreReads } from './reads';
+import { RunRegistry } from './runs';
+import { CacheImpactStore } from './cacheImpacts';
+
+export type { AppEntry } from '../model/entries';
+export type { DetailState, SourceError } from './appReads';
+export { toSourceError } from './appReads';
 
 export interface StoreSettings {
   readonly configured: readonly (Omit<SourceConfig, 'id' | 'origin'> & { group?: string })[];
@@ -32,12 +48,6 @@ export interface Logger {
   error(msg: string): void;
 }
 
-export interface SourceError {
-  readonly kind: string;
-  readonly message: string;
-  readonly at: number;
-}
-
 /** What the store knows of one source. `apps` and `master` are the last good answers. */
 export interface SourceState {
   readonly config: SourceConfig;
@@ -46,33 +56,12 @@ export interface SourceState {
   readonly status: 'pending' | 'ok' | 'error';
   readonly error?: SourceError;
   readonly lastOkAt?: number;
-  readonly apps: readonly Application[];
+  readonly apps: readonly import('../model/types').Application[];
   readonly master?: MasterStatus;
   /** Applications Prometheus has series for (e.g. drivers in Kubernetes), by application_id label. */
   readonly prometheusApps: readonly { id: string; name: string; executors: number }[];
-  /** Prometheus sources: the alerts of the last good answer of /api/v1/alerts (see "alerts" below). */
+  /** Prometheus sources: the alerts of the last good answer of /api/v1/alerts. */
   readonly alerts?: readonly Alert[];
-}
-
-/** An application as the tree shows it: one node per group and application id, whichever source serves it. */
-export interface AppEntry {
-  /** Stable across sources: `group|appId`. A driver ending hands its node to the History Server. */
-  readonly key: string;
-  readonly group: string;
-  readonly app: Application;
-  /** The source that serves details now. */
-  readonly sourceId: string;
-  readonly via: SourceKind;
-  /** The serving source failed its last poll: this is its last good answer. */
-  readonly stale: boolean;
-}
-
-export interface DetailState {
-  readonly detail: ApplicationDetail;
-  readonly fetchedAt?: number;
-  readonly error?: SourceError;
-  /** True when the last poll failed and `detail` is older data. */
-  readonly stale: boolean;
 }
 
 export interface GroupState {
@@ -89,59 +78,85 @@ export interface StoreDeps {
   readonly random?: () => number;
 }
 
-const VIA_RANK: Record<SourceKind, number> = { driver: 0, history: 1, master: 2, prometheus: 3 };
-/** Any source that answered beats one that failed; among those, the live driver is best. */
-const rank = (e: AppEntry) => VIA_RANK[e.via] + (e.stale ? 10 : 0);
-const MAX_BACKOFF_MS = 60_000;
-/** DESIGN.md budget: one poll of an application makes at most this many requests. */
-const MAX_REQUESTS_PER_POLL = 5;
+export interface WatchOptions {
+  /** The lists wanted (default: all of them). */
+  readonly parts?: readonly Part[];
+  /**
+   * Someone shows its figures as they change (inline hints, lenses in a visible editor): while
+   * it runs the store polls it at the refresh interval even when the Spark view is hidden.
+   */
+  readonly live?: boolean;
+  /**
+   * Wanted only while the application is small (the status bar's counts): its driver counts at
+   * most LIGHT_MAX_STORAGE_MB of storage memory. A large cluster's lists are read only when
+   * someone opens them.
+   */
+  readonly light?: boolean;
+}
 
-type Listener = () => void;
+/** 64 GiB of storage memory: about a hundred 1 GiB executors. */
+export const LIGHT_MAX_STORAGE_MB = 65_536;
+
+export type ChangeListener = (keys: ReadonlySet<string>) => void;
+
+const MAX_BACKOFF_MS = 60_000;
 
 export class Store {
   private settings: StoreSettings;
+  private readonly scheduler: Scheduler;
   private readonly sources = new Map<string, SourceState>();
+  /** Sources found by discovery, by id; a discovered driver that refuses twice is dropped. */
+  private readonly discovered = new Map<string, SourceConfig>();
   private readonly clients = new Map<string, { url: string; http: HttpClient }>();
   private readonly backoff = new Map<string, { failures: number; nextTryAt: number }>();
-  private readonly details = new Map<string, DetailState>();
-  private readonly environments = new Map<string, SparkEnvironment>();
-  private readonly watchers = new Map<string, number>();
-  /** Watchers that show live figures (inline hints): while their application runs, poll at the refresh interval. */
-  private readonly liveWatchers = new Map<string, number>();
-  /**
-   * Task summaries of finished stage attempts, per application key, by `${stageId}:${attemptId}`;
-   * null when Spark has none (404: no task reported metrics). Finished stages do not change.
-   */
-  private readonly summaries = new Map<string, Map<string, TaskSummary | null>>();
-  private readonly listeners = new Set<Listener>();
-  /** JSON of what was last announced, per part (see emitIfChanged). */
-  private readonly signatures = new Map<string, string>();
+  private readonly records = new Map<string, AppRecord>();
+  private readonly interests = new Map<string, Map<number, { parts: ReadonlySet<Part>; live: boolean; light: boolean }>>();
+  private nextInterest = 1;
   private entries: AppEntry[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private inFlight: AbortController | undefined;
-  private polling: Promise<void> | undefined;
+  private entryByKey = new Map<string, AppEntry>();
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly sigs = new Signatures();
+  private pending = new Set<string>();
   private viewVisible = false;
   private focused = true;
   private started = false;
   private disposed = false;
-  private lastSummaryAt = 0;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** Run File's runs and Measure Cache Impact's results: state the features share. */
+  readonly runs = new RunRegistry();
+  readonly cacheImpacts = new CacheImpactStore();
+  /** Reads for one feature at a time (comparisons, dashboards), through the store's clients. */
+  readonly reads: StoreReads;
 
-  constructor(
-    settings: StoreSettings,
-    private readonly deps: StoreDeps,
-  ) {
+  constructor(settings: StoreSettings, private readonly deps: StoreDeps) {
     this.settings = settings;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
+    this.scheduler = new Scheduler({ error: (m) => deps.log.error(`poll failed: ${m}`) });
+    this.reads = new StoreReads({
+      entry: (k) => this.entry(k),
+      source: (id) => this.sources.get(id),
+      sources: () => [...this.sources.values()],
+      client: (cfg) => this.client(cfg),
+      refresh: () => this.refresh(),
+      now: this.now,
+    });
+    this.runs.onDidChange(() => this.announce([ChangeKeys.runs]));
+    this.cacheImpacts.onDidChange(() => this.announce([ChangeKeys.runs]));
   }
 
-  // --- what views read -------------------------------------------------------------
+  // --- what features read ------------------------------------------------------------
 
-  onDidChange(listener: Listener): { dispose(): void } {
+  /** The listener gets the keys that changed (changes.ts). */
+  onDidChange(listener: ChangeListener): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** How many listeners are subscribed (leak checks in tests). */
+  get listenerCount(): number {
+    return this.listeners.size;
   }
 
   allSources(): SourceState[] {
@@ -166,32 +181,17 @@ export class Store {
   }
 
   entry(key: string): AppEntry | undefined {
-    return this.entries.find((e) => e.key === key);
+    return this.entryByKey.get(key);
   }
 
   detail(key: string): DetailState | undefined {
-    return this.details.get(key);
+    const r = this.records.get(key);
+    return r && (r.state.fetchedAt !== undefined || r.state.error) ? r.state : undefined;
   }
 
   source(id: string): SourceState | undefined {
     return this.sources.get(id);
   }
-
-  /** The REST client of the source serving an application, for commands that need more than a poll. */
-  async restClientFor(sourceId: string): Promise<SparkRestClient | undefined> {
-    const s = this.sources.get(sourceId);
-    if (!s || (s.kind !== 'driver' && s.kind !== 'history')) return undefined;
-    return new SparkRestClient(await this.client(s.config));
-  }
-
-  async prometheusClient(): Promise<PrometheusClient | undefined> {
-    const s = [...this.sources.values()].find((x) => x.kind === 'prometheus' && x.status !== 'error');
-    return s ? new PrometheusClient(await this.client(s.config)) : undefined;
-  }
-
-  // --- alerts (F8) -----------------------------------------------------------------
-  // Read with the Prometheus source's own poll (readSource), on the store's one schedule: no
-  // timer of their own. Which alerts concern Spark, and whose they are: model/alerts.ts.
 
   /** Firing alerts about Spark from every Prometheus source. */
   sparkAlerts(): SparkAlert[] {
@@ -204,122 +204,165 @@ export class Store {
     return e ? alertsForApp(this.sparkAlerts(), e.app) : [];
   }
 
-  // --- what views tell it -----------------------------------------------------------
+  // --- what features tell it -----------------------------------------------------------
 
-  /**
-   * Interest in an application's details (an expanded node, an open lens). Dispose to end it.
-   * `live`: someone shows its figures as they change (inline hints in a visible editor), so
-   * while it runs the store polls at the refresh interval even when the Spark view is hidden.
-   */
-  watch(key: string, opts: { live?: boolean } = {}): { dispose(): void } {
-    const inc = (m: Map<string, number>) => m.set(key, (m.get(key) ?? 0) + 1);
-    const dec = (m: Map<string, number>) => {
-      const n = (m.get(key) ?? 1) - 1;
-      if (n <= 0) m.delete(key);
-      else m.set(key, n);
-    };
-    inc(this.watchers);
-    if (opts.live) inc(this.liveWatchers);
-    if (this.watchers.get(key) === 1 && !this.details.has(key)) this.kick();
-    else if (opts.live && this.liveWatchers.get(key) === 1) this.reschedule();
+  /** Interest in an application's lists (an expanded node, an open lens). Dispose to end it. */
+  watch(key: string, opts: WatchOptions = {}): { dispose(): void } {
+    const id = this.nextInterest++;
+    const of = this.interests.get(key) ?? new Map();
+    this.interests.set(key, of);
+    const parts = new Set(opts.parts ?? PARTS);
+    const before = this.wantedParts(key);
+    of.set(id, { parts, live: !!opts.live, light: !!opts.light });
+    this.syncAppTasks();
+    // Something new is wanted: read it now rather than at the next tick.
+    if ([...parts].some((p) => !before.has(p))) this.scheduler.kick(`app:${key}`);
+    else this.scheduler.reschedule();
     let done = false;
     return {
       dispose: () => {
         if (done) return;
         done = true;
-        dec(this.watchers);
-        if (opts.live) dec(this.liveWatchers);
+        of.delete(id);
+        if (of.size === 0) this.interests.delete(key);
+        this.syncAppTasks();
+        this.scheduler.reschedule();
       },
     };
   }
 
   isWatched(key: string): boolean {
-    return this.watchers.has(key);
+    return this.interests.has(key);
   }
 
   setViewVisible(visible: boolean): void {
     if (this.viewVisible === visible) return;
     this.viewVisible = visible;
-    // Closing the view cancels its work in flight; opening it refreshes at once.
-    if (!visible) this.inFlight?.abort();
-    if (visible) this.kick();
-    else this.reschedule();
+    if (visible) for (const k of this.scheduler.keys()) if (!k.startsWith('app:')) this.scheduler.kick(k);
+    this.scheduler.reschedule();
   }
 
   setFocused(focused: boolean): void {
     if (this.focused === focused) return;
     this.focused = focused;
-    if (focused) this.kick(); // catch up on focus
-    else this.reschedule();
+    this.scheduler.setPaused(!focused);
   }
 
   updateSettings(settings: StoreSettings): void {
     this.settings = settings;
-    // Configured sources may have changed: forget clients so URLs, CAs and credentials are re-read.
+    // Configured sources may have changed: URLs, CAs and credentials are read again.
     this.clients.clear();
     this.backoff.clear();
-    this.kick();
+    this.syncSources();
+    for (const k of this.scheduler.keys()) this.scheduler.kick(k);
   }
 
   /** Credentials changed for a source: its client is rebuilt on the next request. */
   forgetClient(sourceId: string): void {
     this.clients.delete(sourceId);
     this.backoff.delete(sourceId);
+    this.scheduler.kick(`source:${sourceId}`);
   }
 
   start(): void {
+    if (this.started || this.disposed) return;
     this.started = true;
-    this.kick();
+    this.scheduler.setPaused(!this.focused);
+    this.scheduler.ensure('discovery', { interval: () => this.sourceInterval(), run: (s) => this.discover(s) });
+    this.syncSources();
   }
 
-  /** Polls now, whatever the timer says; resolves when the poll is done. */
+  /**
+   * Reads everything now, whatever the timers say (backoff included); resolves when every
+   * source and every application someone looks at has been read since the call. Never dropped:
+   * a read in flight is followed by another.
+   */
   async refresh(): Promise<void> {
     this.backoff.clear();
-    await this.pollOnce(true);
-    this.reschedule();
+    await this.pollNow(true);
+  }
+
+  /**
+   * Runs every task now, in phases; `force` false keeps to backoff and to what the summaries
+   * say (a scheduled poll, run at once: for tests and the bench).
+   */
+  async pollNow(force = false): Promise<void> {
+    if (!this.started) this.start();
+    // Discovery first (it finds sources), then the sources (they decide which applications
+    // exist), then the applications: each phase sees what the one before found.
+    for (const phase of ['discovery', 'source:', 'app:']) {
+      await this.scheduler.refresh(this.scheduler.keys().filter((k) => k.startsWith(phase)), force);
+    }
   }
 
   dispose(): void {
     this.disposed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.inFlight?.abort();
+    this.scheduler.dispose();
     this.listeners.clear();
   }
 
-  // --- scheduling --------------------------------------------------------------------
+  // --- sources -------------------------------------------------------------------------
 
-  private kick(): void {
-    if (!this.started || this.disposed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), 0);
+  private sourceInterval(): number {
+    return this.viewVisible ? this.settings.refreshIntervalMs : this.settings.statusBarIntervalMs;
   }
 
-  private reschedule(): void {
-    if (!this.started || this.disposed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.focused) return; // nothing while the window is unfocused
-    const live = [...this.liveWatchers.keys()].some((k) => this.entry(k)?.app.state === 'running');
-    const delay = this.viewVisible || live ? this.settings.refreshIntervalMs : this.settings.statusBarIntervalMs;
-    this.timer = setTimeout(() => void this.tick(), delay);
+  private configuredSources(): SourceConfig[] {
+    return this.settings.configured.map((c) => ({ id: c.name, name: c.name, url: c.url, kind: c.kind, caFile: c.caFile, origin: 'settings' }));
   }
 
-  private async tick(): Promise<void> {
-    this.timer = undefined;
-    if (!this.focused || this.disposed) return;
-    await this.pollOnce(false);
-    this.reschedule();
-  }
-
-  /** One poll; concurrent callers share it. */
-  pollOnce(force: boolean): Promise<void> {
-    if (!this.polling) {
-      this.polling = this.doPoll(force).finally(() => (this.polling = undefined));
+  /** Makes the sources and their tasks match the settings and what discovery found. */
+  private syncSources(): void {
+    if (!this.started) return;
+    const configured = this.configuredSources();
+    const urls = new Set(configured.map((c) => c.url));
+    const allowed = new Set(discoveryPorts(this.settings.discovery));
+    for (const [id, d] of this.discovered) if (!allowed.has(portOf(d.url)) || urls.has(d.url)) this.discovered.delete(id);
+    const wanted = [...configured, ...this.discovered.values()];
+    const groups = new Map(this.settings.configured.map((c) => [c.name, sourceGroup(c.url, c.group)]));
+    const ids = new Set(wanted.map((s) => s.id));
+    let changed = false;
+    for (const id of [...this.sources.keys()]) {
+      if (ids.has(id)) continue;
+      this.sources.delete(id);
+      this.scheduler.remove(`source:${id}`);
+      changed = true;
     }
-    return this.polling;
+    for (const cfg of wanted) {
+      const prev = this.sources.get(cfg.id);
+      const group = groups.get(cfg.id) ?? sourceGroup(cfg.url);
+      if (!prev || prev.config.url !== cfg.url || prev.group !== group || prev.config.kind !== cfg.kind || prev.config.caFile !== cfg.caFile) {
+        this.sources.set(cfg.id, prev && prev.config.url === cfg.url ? { ...prev, config: cfg, group } : { config: cfg, group, status: 'pending', apps: [], prometheusApps: [] });
+        changed = true;
+      }
+      this.scheduler.ensure(`source:${cfg.id}`, {
+        interval: () => {
+          const b = this.backoff.get(cfg.id);
+          return Math.max(this.sourceInterval(), b ? b.nextTryAt - this.now() : 0);
+        },
+        run: (signal, force) => this.readOne(cfg.id, signal, force),
+      });
+    }
+    if (changed) this.publishSources();
   }
 
-  // --- polling -------------------------------------------------------------------------
+  /** Probes the loopback ports no source answers on yet; each find is published as it comes. */
+  private async discover(signal: AbortSignal): Promise<void> {
+    const known = new Set([...this.sources.values()].map((s) => portOf(s.config.url)));
+    const ports = discoveryPorts(this.settings.discovery).filter((p) => !known.has(p));
+    const factory = (s: { url: string; id: string }, timeoutMs: number) =>
+      // Discovery probes carry no credentials.
+      this.deps.makeClient({ id: s.id, name: s.id, url: s.url, origin: 'discovered' }, timeoutMs);
+    await Promise.all(
+      ports.map(async (port) => {
+        const found = await probeLocalPort(port, factory, signal, this.settings.requestTimeoutMs);
+        if (!found || signal.aborted || this.disposed) return;
+        if (this.configuredSources().some((c) => c.url === found.url)) return;
+        this.discovered.set(found.id, found);
+        this.syncSources();
+      }),
+    );
+  }
 
   private async client(source: SourceConfig): Promise<HttpClient> {
     const c = this.clients.get(source.id);
@@ -329,321 +372,151 @@ export class Store {
     return http;
   }
 
-  private inBackoff(id: string): boolean {
-    const b = this.backoff.get(id);
-    return !!b && this.now() < b.nextTryAt;
-  }
-
-  private noteFailure(id: string): void {
+  private noteFailure(id: string): number {
     const failures = (this.backoff.get(id)?.failures ?? 0) + 1;
     // Exponential with full jitter in [0.5, 1.5): sources that fail together don't retry together.
     const base = Math.min(MAX_BACKOFF_MS, this.settings.refreshIntervalMs * 2 ** Math.min(failures - 1, 6));
     this.backoff.set(id, { failures, nextTryAt: this.now() + base * (0.5 + this.random()) });
+    return failures;
   }
 
-  private async doPoll(force: boolean): Promise<void> {
-    const ctl = new AbortController();
-    this.inFlight = ctl;
-    const signal = ctl.signal;
+  private async readOne(id: string, signal: AbortSignal, force: boolean): Promise<void> {
+    const base = this.sources.get(id);
+    if (!base) return;
+    const b = this.backoff.get(id);
+    if (!force && b && this.now() < b.nextTryAt) return;
+    const cfg = base.config;
     try {
-      await this.pollSources(signal, force);
-      this.rebuildEntries();
-      this.emitIfChanged();
-      await this.pollDetails(signal, force);
-      this.emitIfChanged();
+      const http = await this.client(cfg);
+      const kind = cfg.kind ?? base.kind ?? (await detectKind(http, signal));
+      if (!kind) throw new HttpError('malformed', 'not a Spark driver, History Server, standalone Master or Prometheus');
+      const r = await readSource(kind, http, this.settings.historyMaxApplications, signal);
+      if (signal.aborted || this.sources.get(id) !== base) return;
+      this.sources.set(id, { ...base, apps: r.apps, master: r.master, prometheusApps: r.prometheusApps, alerts: r.alerts ?? base.alerts, kind, status: 'ok', error: undefined, lastOkAt: this.now() });
+      this.backoff.delete(id);
     } catch (e) {
-      if (!(e instanceof HttpError && e.kind === 'cancelled')) this.deps.log.error(`poll failed: ${String(e)}`);
-    } finally {
-      if (this.inFlight === ctl) this.inFlight = undefined;
+      if (signal.aborted || this.sources.get(id) !== base) return;
+      const err = toSourceError(e, this.now());
+      const failures = this.noteFailure(id);
+      // A discovered driver that refuses has ended: after a second refusal its port is dropped
+      // (the History Server, if any, serves its application from then on).
+      if (cfg.origin === 'discovered' && err.kind === 'refused' && failures >= 2) {
+        this.discovered.delete(id);
+        this.syncSources();
+        this.publishSources();
+        return;
+      }
+      if (base.status !== 'error' || base.error?.message !== err.message) this.deps.log.warn(`${cfg.name} (${cfg.url}): ${err.message}`);
+      // The last good data stays; the state says it is stale and since when.
+      this.sources.set(id, { ...base, status: 'error', error: err });
     }
+    this.publishSources();
   }
 
-  private async pollSources(signal: AbortSignal, force: boolean): Promise<void> {
-    const configured: SourceConfig[] = this.settings.configured.map((c) => ({
-      id: c.name,
-      name: c.name,
-      url: c.url,
-      kind: c.kind,
-      caFile: c.caFile,
-      origin: 'settings',
-    }));
-    const groupsOf = new Map(this.settings.configured.map((c) => [c.name, sourceGroup(c.url, c.group)]));
-    const factory: ClientFactory = (s, timeoutMs) => {
-      // Discovery probes use throwaway clients with a short timeout; they carry no credentials.
-      const cfg: SourceConfig = { id: s.id, name: s.id, url: s.url, origin: 'discovered' };
-      return this.deps.makeClient(cfg, timeoutMs);
-    };
-    const configuredUrls = new Set(configured.map((c) => c.url));
-    // Ports already identified are read directly (one request, no probe); only the others are
-    // probed. A known port is dropped when it refuses (its driver ended), not when it is merely
-    // slow: a busy driver must not vanish from the tree for one slow answer.
-    const d = this.settings.discovery;
-    const allowed = new Set(d.enabled ? [...d.driverPorts, d.historyServerPort, d.masterPort, d.prometheusPort] : []);
-    const known = [...this.sources.values()]
-      .filter((s) => s.config.origin === 'discovered' && s.kind && allowed.has(portOf(s.config.url)))
-      .filter((s) => !(s.status === 'error' && s.error?.kind === 'refused'))
-      .map((s) => ({ ...s.config, kind: s.kind }));
-    const fresh = await discoverLocal(d, factory, signal, new Set(known.map((k) => portOf(k.url))), this.settings.requestTimeoutMs);
-    const discovered = [...known, ...fresh].filter((x) => !configuredUrls.has(x.url));
-    const wanted = [...configured, ...discovered];
-    const wantedIds = new Set(wanted.map((s) => s.id));
-    for (const id of [...this.sources.keys()]) if (!wantedIds.has(id)) this.sources.delete(id);
-
-    await Promise.all(
-      wanted.map(async (cfg) => {
-        const prev = this.sources.get(cfg.id);
-        const group = groupsOf.get(cfg.id) ?? sourceGroup(cfg.url);
-        const base: SourceState = prev && prev.config.url === cfg.url
-          ? { ...prev, config: cfg, group }
-          : { config: cfg, group, status: 'pending', apps: [], prometheusApps: [] };
-        this.sources.set(cfg.id, base);
-        if (!force && this.inBackoff(cfg.id)) return;
-        try {
-          const http = await this.client(cfg);
-          const kind = cfg.kind ?? base.kind ?? (await detectKind(http, signal));
-          if (!kind) throw new HttpError('malformed', 'not a Spark driver, History Server, standalone Master or Prometheus');
-          const next = await this.readSource(kind, http, signal);
-          this.sources.set(cfg.id, { ...base, ...next, kind, status: 'ok', error: undefined, lastOkAt: this.now() });
-          this.backoff.delete(cfg.id);
-        } catch (e) {
-          if (signal.aborted) return;
-          const err = toSourceError(e, this.now());
-          if (base.status !== 'error' || base.error?.message !== err.message) {
-            this.deps.log.warn(`${cfg.name} (${cfg.url}): ${err.message}`);
-          }
-          this.noteFailure(cfg.id);
-          // The last good data stays; the state says it is stale and since when.
-          this.sources.set(cfg.id, { ...base, status: 'error', error: err });
-        }
-      }),
+  /** After a source changed: entries, application tasks, and the keys to announce. */
+  private publishSources(): void {
+    const changed: string[] = [];
+    // A failing source's error time is part of it: its age on screen keeps moving.
+    if (this.sigs.changed(ChangeKeys.sources, [...this.sources.values()].map((s) => [s.config.id, s.config.url, s.group, s.status, s.kind, s.error?.message, s.error?.at, s.master]))) changed.push(ChangeKeys.sources);
+    if (this.sigs.changed(ChangeKeys.alerts, [...this.sources.values()].map((s) => s.alerts ?? null))) changed.push(ChangeKeys.alerts);
+    const entries = mergeEntries(
+      [...this.sources.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps })),
     );
+    this.entries = entries;
+    this.entryByKey = new Map(entries.map((e) => [e.key, e]));
+    if (this.sigs.changed(ChangeKeys.apps, entries.map((e) => e.key))) changed.push(ChangeKeys.apps);
+    for (const e of entries) {
+      // lastUpdated moves with every event the History Server reads: the store's concern only.
+      const { lastUpdated: _ignored, ...app } = e.app;
+      if (this.sigs.changed(ChangeKeys.app(e.key), [app, e.via, e.sourceId, e.stale])) changed.push(ChangeKeys.app(e.key));
+    }
+    // Applications that left every source: their records go, unless someone still looks.
+    for (const key of [...this.records.keys()]) {
+      if (!this.entryByKey.has(key) && !this.interests.has(key)) this.records.delete(key);
+    }
+    changed.push(...this.sigs.forget((k) => k.startsWith('app:') && !this.entryByKey.has(appKeyOf(k)) && !this.records.has(appKeyOf(k))));
+    this.syncAppTasks();
+    this.announce(changed);
   }
 
-  private async readSource(kind: SourceKind, http: HttpClient, signal: AbortSignal): Promise<Partial<SourceState>> {
-    switch (kind) {
-      case 'driver':
-        return { apps: await new SparkRestClient(http).applications({}, signal) };
-      case 'history': {
-        const rest = new SparkRestClient(http);
-        // Running ones (in-progress event logs) and the most recent finished ones.
-        const [running, done] = await Promise.all([
-          rest.applications({ status: 'running' }, signal),
-          rest.applications({ status: 'completed', limit: this.settings.historyMaxApplications }, signal),
-        ]);
-        return { apps: [...running, ...done] };
-      }
-      case 'master': {
-        const master = await new SparkMasterClient(http).status(signal);
-        return { master, apps: [] };
-      }
-      case 'prometheus': {
-        const prom = new PrometheusClient(http);
-        // One cheap instant query: every application Prometheus scrapes executor metrics for;
-        // and its firing alerts (a Prometheus without rules answers an empty list; a failure
-        // here keeps the last good alerts and does not fail the source).
-        const [r, alerts] = await Promise.all([
-          prom.query('count by (application_id, application_name) (metrics_executor_totalCores)', undefined, signal),
-          prom.alerts(signal).catch((e: unknown) => {
-            if (signal.aborted) throw e;
-            return undefined;
-          }),
-        ]);
-        return {
-          ...(alerts ? { alerts } : {}),
-          prometheusApps: r.series
-            .filter((s) => s.labels.application_id)
-            .map((s) => ({ id: s.labels.application_id, name: s.labels.application_name ?? '', executors: s.samples[0]?.v ?? 0 })),
-        };
-      }
-    }
-  }
+  // --- applications --------------------------------------------------------------------
 
-  /** Merges the sources' applications into one entry per group and id; the best source serves it. */
-  private rebuildEntries(): void {
-    const best = new Map<string, AppEntry>();
-    const consider = (e: AppEntry) => {
-      const prev = best.get(e.key);
-      if (!prev || rank(e) < rank(prev) || (rank(e) === rank(prev) && e.app.state === 'running' && prev.app.state !== 'running')) {
-        best.set(e.key, e);
-      }
-    };
-    for (const s of this.sources.values()) {
-      if (!s.kind) continue;
-      // A driver that stopped answering keeps its last good list, marked stale, until the
-      // History Server (or another source) lists the application: then that one serves it.
-      const stale = s.status === 'error';
-      const base = { group: s.group, sourceId: s.config.id, stale };
-      for (const app of s.apps) consider({ ...base, key: `${s.group}|${app.id}`, app, via: s.kind });
-      for (const a of s.master?.activeApps ?? []) {
-        consider({ ...base, key: `${s.group}|${a.id}`, via: 'master', app: { id: a.id, name: a.name, state: 'running', startTime: a.startTime, cores: a.cores, sparkUser: a.user } });
-      }
-      for (const p of s.prometheusApps) {
-        consider({ ...base, key: `${s.group}|${p.id}`, via: 'prometheus', app: { id: p.id, name: p.name || p.id, state: 'running' } });
-      }
-    }
-    // A driver's own list lacks cores; the Master knows what it granted.
-    const masters = [...this.sources.values()].flatMap((s) => (s.master ? [{ group: s.group, master: s.master }] : []));
-    this.entries = [...best.values()]
-      .map((e) => {
-        const granted = masters.find((m) => m.group === e.group)?.master.activeApps.find((a) => a.id === e.app.id)?.cores;
-        return e.app.cores === undefined && granted !== undefined ? { ...e, app: { ...e.app, cores: granted } } : e;
-      })
-      .sort(compareEntries);
-    const keys = new Set(this.entries.map((e) => e.key));
-    for (const k of [...this.details.keys()]) if (!keys.has(k) && !this.watchers.has(k)) this.details.delete(k);
-    for (const k of [...this.summaries.keys()]) if (!this.details.has(k)) this.summaries.delete(k);
-  }
-
-  private async pollDetails(signal: AbortSignal, force: boolean): Promise<void> {
-    const summaryDue = force || this.now() - this.lastSummaryAt >= this.settings.statusBarIntervalMs;
-    const jobs: Promise<void>[] = [];
-    for (const e of this.entries) {
-      if (e.via !== 'driver' && e.via !== 'history') continue;
-      // Its source just failed: the details would too. The last good ones stay, marked stale.
-      if (e.stale) {
-        const prev = this.details.get(e.key);
-        const err = this.sources.get(e.sourceId)?.error;
-        if (prev && err) this.details.set(e.key, { ...prev, error: err, stale: true });
-        continue;
-      }
-      const watched = this.watchers.has(e.key);
-      // Finished applications do not change: one good read is enough.
-      const prev = this.details.get(e.key);
-      if (e.app.state === 'completed' && prev && !prev.stale && prev.detail.executors && e.via === 'history' && !force) {
-        // …except for task summaries not fetched yet (a few per poll, see fetchTaskSummaries).
-        if (watched && this.pendingSummaries(e.key, prev.detail.stages).length > 0) jobs.push(this.topUpSummaries(e, MAX_REQUESTS_PER_POLL, signal));
-        continue;
-      }
-      if (watched) jobs.push(this.fetchDetail(e, 'full', signal));
-      else if (summaryDue && e.app.state === 'running') jobs.push(this.fetchDetail(e, 'summary', signal));
-    }
-    if (summaryDue) this.lastSummaryAt = this.now();
-    await Promise.all(jobs);
-  }
-
-  /**
-   * One poll of an application: at most 5 requests whatever its size (allexecutors, jobs,
-   * all stages, storage, and the environment once), then task summaries of finished stages with
-   * what is left of the 5. 'summary' (for the status bar) is 2.
-   */
-  private async fetchDetail(e: AppEntry, depth: 'full' | 'summary', signal: AbortSignal): Promise<void> {
-    const source = this.sources.get(e.sourceId);
-    if (!source) return;
-    const rest = new SparkRestClient(await this.client(source.config));
-    const ref = { id: e.app.id, attemptId: e.app.attemptId };
-    const envKey = `${e.sourceId}|${e.app.id}`;
-    const prev = this.details.get(e.key);
-    try {
-      const needEnv = depth === 'full' && !this.environments.has(envKey);
-      const [executors, cachedDatasets, jobs, stages, environment] = await Promise.all([
-        rest.executors(ref, signal),
-        rest.cachedDatasets(ref, signal),
-        depth === 'full' ? rest.jobs(ref, signal) : Promise.resolve(prev?.detail.jobs),
-        // Every retained stage in one list (bounded by spark.ui.retainedStages, details=false).
-        depth === 'full' ? rest.stages(ref, undefined, signal) : Promise.resolve(prev?.detail.stages),
-        needEnv ? rest.environment(ref, signal) : Promise.resolve(this.environments.get(envKey)),
-      ]);
-      if (environment) this.environments.set(envKey, environment);
-      const activeStages = stages?.filter((s) => s.status === 'ACTIVE');
-      const used = depth === 'full' ? 4 + (needEnv ? 1 : 0) : 2;
-      const taskSummaries = depth === 'full' ? await this.fetchTaskSummaries(e.key, rest, ref, stages, MAX_REQUESTS_PER_POLL - used, signal) : prev?.detail.taskSummaries;
-      this.details.set(e.key, { detail: { executors, cachedDatasets, jobs, stages, activeStages, environment, taskSummaries }, fetchedAt: this.now(), stale: false });
-    } catch (err) {
-      if (signal.aborted) return;
-      const se = toSourceError(err, this.now());
-      if (!prev?.error || prev.error.message !== se.message) this.deps.log.warn(`${e.app.id} via ${source.config.name}: ${se.message}`);
-      this.details.set(e.key, { detail: prev?.detail ?? {}, fetchedAt: prev?.fetchedAt, error: se, stale: true });
-    }
-  }
-
-  /** Finished stage attempts whose task summary is worth a request and not asked for yet, newest first. */
-  private pendingSummaries(key: string, stages: readonly Stage[] | undefined): Stage[] {
-    const known = this.summaries.get(key);
-    return (stages ?? []).filter((s) => needsTaskSummary(s) && !known?.has(`${s.stageId}:${s.attemptId}`)).sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId);
-  }
-
-  /**
-   * Fetches at most `budget` task summaries (finished stages only, each once: they never change)
-   * and returns every summary known for the application. A failed request is retried on a later
-   * poll; a 404 (no task reported metrics) is remembered as "none".
-   */
-  private async fetchTaskSummaries(
-    key: string,
-    rest: SparkRestClient,
-    ref: { id: string; attemptId?: string },
-    stages: readonly Stage[] | undefined,
-    budget: number,
-    signal: AbortSignal,
-  ): Promise<ReadonlyMap<string, TaskSummary>> {
-    const known = this.summaries.get(key) ?? new Map<string, TaskSummary | null>();
-    this.summaries.set(key, known);
-    if (stages) {
-      // Stages Spark no longer retains are dropped, so the cache stays bounded like the list.
-      const listed = new Set(stages.map((s) => `${s.stageId}:${s.attemptId}`));
-      for (const k of [...known.keys()]) if (!listed.has(k)) known.delete(k);
-    }
-    for (const st of this.pendingSummaries(key, stages).slice(0, Math.max(0, budget))) {
-      try {
-        known.set(`${st.stageId}:${st.attemptId}`, await rest.taskSummary(ref, st.stageId, st.attemptId, SKEW_QUANTILES, signal));
-      } catch (err) {
-        if (signal.aborted) throw err;
-        if (err instanceof HttpError && err.kind === 'notFound') known.set(`${st.stageId}:${st.attemptId}`, null);
-        else this.deps.log.warn(`${ref.id}: task summary of stage ${st.stageId}.${st.attemptId}: ${String(err)}`);
-      }
-    }
-    const out = new Map<string, TaskSummary>();
-    for (const [k, v] of known) if (v) out.set(k, v);
+  private wantedParts(key: string): Set<Part> {
+    const out = new Set<Part>();
+    const max = this.records.get(key)?.state.summary?.storageMemoryMaxMb;
+    const small = max !== undefined && max <= LIGHT_MAX_STORAGE_MB;
+    for (const i of this.interests.get(key)?.values() ?? []) if (!i.light || small) for (const p of i.parts) out.add(p);
     return out;
   }
 
-  /** A finished application read once: only its missing task summaries are fetched. */
-  private async topUpSummaries(e: AppEntry, budget: number, signal: AbortSignal): Promise<void> {
-    const source = this.sources.get(e.sourceId);
-    const prev = this.details.get(e.key);
-    if (!source || !prev) return;
-    const rest = new SparkRestClient(await this.client(source.config));
-    try {
-      const taskSummaries = await this.fetchTaskSummaries(e.key, rest, { id: e.app.id, attemptId: e.app.attemptId }, prev.detail.stages, budget, signal);
-      const cur = this.details.get(e.key) ?? prev;
-      this.details.set(e.key, { ...cur, detail: { ...cur.detail, taskSummaries } });
-    } catch (err) {
-      if (!signal.aborted) this.deps.log.warn(`${e.app.id}: task summaries: ${String(err)}`);
+  /** An application task for each application someone looks at, and each live one (the status bar's summary). */
+  private syncAppTasks(): void {
+    if (!this.started) return;
+    const want = new Set<string>();
+    for (const key of this.interests.keys()) if (this.entryByKey.has(key)) want.add(key);
+    for (const e of this.entries) if (e.via === 'driver' && e.app.state === 'running') want.add(e.key);
+    for (const k of this.scheduler.keys()) {
+      if (k.startsWith('app:') && !want.has(k.slice(4))) this.scheduler.remove(k);
+    }
+    for (const key of want) {
+      this.scheduler.ensure(`app:${key}`, { interval: () => this.appInterval(key), run: (signal, force) => this.pollOne(key, signal, force) });
     }
   }
 
-  /**
-   * Tells views only when what they show changed. A tree told every second re-renders every
-   * second, and a click that lands mid-render is lost (seen in the UI tests); most polls of a
-   * quiet application change nothing. Each part is compared by its JSON against the last one.
-   */
-  private emitIfChanged(): void {
-    let changed = false;
-    const seen = new Set<string>();
-    const check = (key: string, value: unknown) => {
-      seen.add(key);
-      const sig = JSON.stringify(value);
-      if (this.signatures.get(key) !== sig) {
-        this.signatures.set(key, sig);
-        changed = true;
-      }
-    };
-    // A failing source's error time is part of it: its age on screen keeps moving.
-    for (const x of this.sources.values()) check(`s:${x.config.id}`, [x.status, x.kind, x.error?.message, x.error?.at, x.apps, x.master, x.prometheusApps, x.alerts]);
-    check('entries', this.entries);
-    for (const [key, d] of this.details) check(`d:${key}`, [d.stale, d.error?.message, d.error?.at, d.detail, d.detail.taskSummaries?.size]);
-    for (const key of [...this.signatures.keys()]) {
-      if (!seen.has(key)) {
-        this.signatures.delete(key);
-        changed = true;
-      }
+  private appInterval(key: string): number | undefined {
+    const e = this.entryByKey.get(key);
+    const rec = this.records.get(key);
+    const of = this.interests.get(key);
+    if (e?.app.state === 'completed' && e.via === 'history' && rec?.state.fetchedAt && !rec.state.stale) {
+      // A finished application does not change: read once, then only its missing task summaries.
+      const missing = [...this.wantedParts(key)].some((p) => rec.memory.readAt[p] === undefined);
+      return missing || summariesPending(rec) ? this.settings.refreshIntervalMs : undefined;
     }
-    if (changed) this.emit();
+    const live = [...(of?.values() ?? [])].some((i) => i.live) && e?.app.state === 'running';
+    const shown = [...(of?.values() ?? [])].some((i) => !i.light);
+    return of && (live || (shown && this.viewVisible)) ? this.settings.refreshIntervalMs : this.settings.statusBarIntervalMs;
   }
 
-  private emit(): void {
+  private async pollOne(key: string, signal: AbortSignal, force: boolean): Promise<void> {
+    const entry = this.entryByKey.get(key);
+    if (!entry || (entry.via !== 'driver' && entry.via !== 'history')) return;
+    const rec = this.records.get(key) ?? new AppRecord();
+    this.records.set(key, rec);
+    const source = this.sources.get(entry.sourceId);
+    if (!source) return;
+    if (entry.stale) {
+      // Its source just failed: the details would too. The last good ones stay, marked stale.
+      if (source.error && rec.state.fetchedAt !== undefined && rec.state.error?.at !== source.error.at) {
+        rec.state = { ...rec.state, error: source.error, stale: true };
+        this.announce([ChangeKeys.app(key)]);
+      }
+      return;
+    }
+    const wanted = this.wantedParts(key);
+    const changed = await pollApp(rec, {
+      entry,
+      http: await this.client(source.config),
+      wanted,
+      force,
+      now: this.now,
+      maxAgeMs: this.settings.statusBarIntervalMs,
+      signal,
+      warn: (m) => this.deps.log.warn(`${m} (via ${source.config.name})`),
+    });
+    if (signal.aborted) return;
+    this.announce([...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p))));
+    // The summary showed a small application: its light watchers' lists are wanted now.
+    if (this.wantedParts(key).size > wanted.size) this.scheduler.kick(`app:${key}`);
+  }
+
+  private announce(keys: Iterable<string>): void {
+    for (const k of keys) this.pending.add(k);
+    if (this.pending.size === 0 || this.disposed) return;
+    const batch = this.pending;
+    this.pending = new Set();
     for (const l of [...this.listeners]) {
       try {
-        l();
+        l(batch);
       } catch (e) {
         this.deps.log.error(`listener failed: ${String(e)}`);
       }
@@ -651,19 +524,14 @@ export class Store {
   }
 }
 
+function appKeyOf(changeKey: string): string {
+  const rest = changeKey.slice(4);
+  const bar = rest.indexOf('|');
+  const colon = rest.lastIndexOf(':');
+  return colon > bar ? rest.slice(0, colon) : rest;
+}
+
 function portOf(url: string): number {
   const u = new URL(url);
   return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-}
-
-/** Running first, then newest first. */
-function compareEntries(a: AppEntry, b: AppEntry): number {
-  if (a.app.state !== b.app.state) return a.app.state === 'running' ? -1 : 1;
-  return (b.app.startTime ?? 0) - (a.app.startTime ?? 0) || a.app.id.localeCompare(b.app.id);
-}
-
-export function toSourceError(e: unknown, at: number): SourceError {
-  if (e instanceof HttpError) return { kind: e.kind, message: e.message, at };
-  if (e instanceof Error) return { kind: 'error', message: e.message, at };
-  return { kind: 'error', message: String(e), at };
 }

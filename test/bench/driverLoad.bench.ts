@@ -82,6 +82,12 @@ export async function run(): Promise<BenchResult[]> {
   let bytes = 0;
   const counting = (inner: HttpClient): HttpClient => ({
     baseUrl: inner.baseUrl,
+    getText: async (path, o) => {
+      requests++;
+      const v = await inner.getText(path, o);
+      bytes += v.length;
+      return v;
+    },
     getJson: async (path, o) => {
       requests++;
       if (path === 'api/v1/applications') polls++;
@@ -116,7 +122,7 @@ export async function run(): Promise<BenchResult[]> {
     store.setFocused(false);
     store.start();
     store.setViewVisible(true);
-    await store.pollOnce(true);
+    await store.refresh();
     const key = store.applications().find((e) => e.app.id === shared.appId)?.key;
     if (!key) throw new Error(`the store does not list ${shared.appId}`);
     store.watch(key);

@@ -2,7 +2,7 @@
  * Child process of poll.bench.ts (started with --expose-gc): the real Store (src/store/store.ts) with
  * the real HTTP client, polling one watched application of a source configured as a driver
  * (discovery off), exactly as the extension does while an application's node is expanded.
- * Measures around each `store.pollOnce(false)`: this process's CPU time (process.cpuUsage:
+ * Measures around each `store.refresh()`: this process's CPU time (process.cpuUsage:
  * the store, the HTTP client, JSON parsing, GC), wall time, and the requests made (by wrapping
  * the client the store gets from its factory). Prints one JSON line.
  *
@@ -114,6 +114,10 @@ async function main(): Promise<void> {
       record(path, o?.params);
       return inner.getJson(path, o);
     },
+    getText: (path, o) => {
+      record(path, o?.params);
+      return inner.getText(path, o);
+    },
     head: (path, o) => {
       record(path, o?.params);
       return inner.head(path, o);
@@ -134,11 +138,11 @@ async function main(): Promise<void> {
     { makeClient: (s, timeoutMs) => counting(createHttpClient({ baseUrl: s.url, caFile: s.caFile, timeoutMs })), log: silent },
   );
 
-  await store.pollOnce(false);
+  await store.refresh();
   const entry = store.applications()[0];
   if (!entry) throw new Error(`the store lists no application at ${cfg.url}: ${JSON.stringify(store.allSources().map((s) => s.error))}`);
   store.watch(entry.key);
-  for (let i = 0; i < cfg.warmup; i++) await store.pollOnce(false);
+  for (let i = 0; i < cfg.warmup; i++) await store.refresh();
 
   const cpuMs: number[] = [];
   const wallMs: number[] = [];
@@ -160,7 +164,7 @@ async function main(): Promise<void> {
     seen = [];
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    await store.pollOnce(false);
+    await store.refresh();
     const t1 = performance.now();
     const c = process.cpuUsage(c0);
     // memory mode keeps no per-poll figures: they would be growth of this harness, not of the store.

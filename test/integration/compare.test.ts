@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson, JOBS, makeStore, readEnv, REPO, runJob, waitFor } from './env';
-import { buildComparison, loadOverlays, loadRun } from '../../src/features/compare/compareData';
+import { buildComparison } from '../../src/features/compare/compareData';
 import { measureCacheImpact, StartedRun } from '../../src/features/compare/cacheImpactRun';
 import { newEventLogApps } from '../../src/model/compareView';
 import { comparisonToMarkdown, formatCacheImpact, formatRip, percentChange, rip } from '../../src/model/compare';
@@ -143,13 +143,12 @@ describe('compare runs: two real seed runs from the History Server', () => {
   test('every figure of the table equals the REST API\'s own aggregates, with RIP and % change', async () => {
     const keyA = plain.key;
     const keyB = cached.key;
-    const now = Date.now();
-    const a = await loadRun(store, keyA, now);
-    const b = await loadRun(store, keyB, now);
+    const a = await store.reads.run(keyA);
+    const b = await store.reads.run(keyB);
     assert.equal(a.servedBy, 'History Server');
     assert.equal(a.app.name, 'seed-plain');
     assert.equal(b.app.name, 'seed-cached');
-    const overlay = await loadOverlays(await store.prometheusClient(), a, b, { now, scrapeIntervalSeconds: 2 });
+    const overlay = await store.reads.overlays(a, b, { scrapeIntervalSeconds: 2 });
     const c = buildComparison({ runs: [a] }, { runs: [b] }, overlay);
 
     const ea = await expectedFigures(env.historyUrl, plain.id);
@@ -273,10 +272,9 @@ describe('measure cache impact on the seed job', () => {
     assert.deepEqual(events(0).filter((e) => e.event === 'cache').map((e) => e.line), [cacheLine + 3]);
     assert.deepEqual(events(1).filter((e) => e.event === 'cache').map((e) => e.line), [cacheLine + 1, cacheLine + 3]);
 
-    const now = Date.now();
     const c = buildComparison(
-      { runs: [await loadRun(store, m.withoutCache[0].key, now)], role: 'without the cache' },
-      { runs: [await loadRun(store, m.withCache[0].key, now)], role: 'with the cache' },
+      { runs: [await store.reads.run(m.withoutCache[0].key)], role: 'without the cache' },
+      { runs: [await store.reads.run(m.withCache[0].key)], role: 'with the cache' },
     );
     const ea = await expectedFigures(env.historyUrl, m.withoutCache[0].appId);
     const eb = await expectedFigures(env.historyUrl, m.withCache[0].appId);

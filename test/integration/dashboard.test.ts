@@ -148,7 +148,7 @@ describe('dashboard against the real Prometheus scraping the cached seed job', (
     ]);
     const mine = await waitFor(
       async () => {
-        await store!.pollOnce(true);
+        await store!.refresh();
         const a = store!.alertsFor(`it|${app.id}`);
         return a.some((x) => x.name === 'SparkApplicationUp') ? a : undefined;
       },

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { driverApp, getJson, makeStore, readEnv, RunningJob, startJob, waitFor } from './env';
-import { discoverLocal } from '../../src/sources/discovery';
+import { probeLocalPort } from '../../src/sources/discovery';
 import { createHttpClient } from '../../src/sources/http';
 import type { Store } from '../../src/store/store';
 
@@ -53,9 +53,9 @@ describe('standalone cluster running the cached seed job', () => {
       { name: 'history', url: env.historyUrl, kind: 'history', group: 'it' },
       { name: 'master', url: env.masterWebUrl, kind: 'master', group: 'it' },
     ]);
-    await store.pollOnce(true);
+    await store.refresh();
     store.watch(key());
-    await store.pollOnce(true);
+    await store.refresh();
   });
 
   after(async () => {
@@ -80,7 +80,7 @@ describe('standalone cluster running the cached seed job', () => {
     const { raw, ours } = await waitFor(
       async () => {
         const before = await getJson<RawExecutor[]>(url);
-        await store.pollOnce(true);
+        await store.refresh();
         const after = await getJson<RawExecutor[]>(url);
         const mem = (l: RawExecutor[]) => JSON.stringify(l.map((e) => [e.id, e.memoryUsed, e.isActive]));
         return mem(before) === mem(after) ? { raw: after, ours: store.detail(key())?.detail.executors ?? [] } : undefined;
@@ -100,7 +100,7 @@ describe('standalone cluster running the cached seed job', () => {
   });
 
   test('lists its two cached datasets with the REST API memory figures', async () => {
-    await store.pollOnce(true);
+    await store.refresh();
     const raw = await getJson<RawRdd[]>(`${job.uiUrl}/api/v1/applications/${appId}/storage/rdd`);
     const ours = store.detail(key())?.detail.cachedDatasets ?? [];
     assert.equal(ours.length, 2);
@@ -147,7 +147,7 @@ describe('standalone cluster running the cached seed job', () => {
       },
       { what: `executor ${victim} reported dead`, timeoutMs: 90_000 },
     );
-    await store.pollOnce(true);
+    await store.refresh();
     const ours = store.detail(key())?.detail.executors?.find((e) => e.id === victim);
     assert.ok(ours);
     assert.equal(ours.isActive, false);
@@ -158,7 +158,7 @@ describe('standalone cluster running the cached seed job', () => {
     await job.stop();
     const e = await waitFor(
       async () => {
-        await store.pollOnce(true);
+        await store.refresh();
         const x = store.entry(key());
         return x && x.via === 'history' && x.app.state === 'completed' ? x : undefined;
       },
@@ -174,7 +174,7 @@ describe('standalone cluster running the cached seed job', () => {
     assert.equal(driver?.error?.kind, 'refused');
     // Details of the finished application come from the History Server's event log.
     store.watch(key());
-    await store.pollOnce(true);
+    await store.refresh();
     const d = store.detail(key());
     assert.ok(d?.detail.executors && d.detail.executors.length >= 3, 'executors from history');
   });
@@ -192,11 +192,8 @@ describe('local-mode application found by discovery', () => {
     const port = Number(new URL(job.uiUrl).port);
     const found = await waitFor(
       async () => {
-        const all = await discoverLocal(
-          { enabled: true, driverPorts: [port], historyServerPort: 0, masterPort: 0, prometheusPort: 0 },
-          (s, t) => createHttpClient({ baseUrl: s.url, timeoutMs: t }),
-        );
-        return all.length ? all : undefined;
+        const one = await probeLocalPort(port, (s, t) => createHttpClient({ baseUrl: s.url, timeoutMs: t }));
+        return one ? [one] : undefined;
       },
       { what: 'discovery of the driver' },
     );
@@ -205,7 +202,7 @@ describe('local-mode application found by discovery', () => {
     assert.equal(found[0].url, `http://127.0.0.1:${port}`);
     const store = makeStore([], { discovery: { enabled: true, driverPorts: [port], historyServerPort: 0, masterPort: 0, prometheusPort: 0 } });
     try {
-      await store.pollOnce(true);
+      await store.refresh();
       const apps = store.applications();
       assert.equal(apps.length, 1);
       assert.equal(apps[0].app.name, 'long-running');
@@ -231,7 +228,7 @@ describe('local-mode application found by discovery', () => {
     try {
       const apps = await waitFor(
         async () => {
-          await store.pollOnce(true);
+          await store.refresh();
           const s = store.source('prom');
           return s?.prometheusApps.some((a) => a.id === appId) ? s.prometheusApps : undefined;
         },

@@ -121,7 +121,7 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
     store.watch(key);
     await waitFor(
       async () => {
-        await store.pollOnce(true);
+        await store.refresh();
         return store.detail(key)?.detail.executors?.length ? true : undefined;
       },
       { what: 'first good poll through the proxy' },
@@ -140,7 +140,7 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
     const before = store.detail(key)!;
     const appsBefore = store.source('proxied')!.apps;
     proxy.mode = mode;
-    await store.pollOnce(true);
+    await store.refresh();
     const s = store.source('proxied')!;
     assert.equal(s.status, 'error', `${mode}: source state`);
     assert.ok(kinds.includes(s.error!.kind), `${mode}: error kind ${s.error!.kind}, expected one of ${kinds}`);
@@ -151,7 +151,7 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
     assert.equal(store.detail(key)?.stale, true, `${mode}: its details are marked stale`);
     assert.deepEqual(store.detail(key)?.detail.executors, before.detail.executors, `${mode}: executors kept`);
     proxy.mode = 'pass';
-    await store.pollOnce(true);
+    await store.refresh();
     assert.equal(store.source('proxied')!.status, 'ok', `${mode}: recovers`);
     return s.error!;
   }
@@ -194,7 +194,7 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
   test('connection refused, then back', async () => {
     const port = proxy.port;
     await proxy.close();
-    await store.pollOnce(true);
+    await store.refresh();
     const s = store.source('proxied')!;
     assert.equal(s.status, 'error');
     assert.equal(s.error!.kind, 'refused', s.error!.message);

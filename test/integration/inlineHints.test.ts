@@ -167,10 +167,10 @@ describe(`pyspark ${VERSION}: the spill job run with the hook`, () => {
     id = await appId(run);
     await until(run, /sorted \d+ rows/);
     store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
-    await store.pollOnce(true);
+    await store.refresh();
     key = `it|${id}`;
     store.watch(key, { live: true });
-    await store.pollOnce(true);
+    await store.refresh();
   });
   after(async () => {
     store?.dispose();
@@ -239,7 +239,7 @@ describe(`pyspark ${VERSION}: the skew job run with the hook`, () => {
     id = await appId(run);
     await until(run, /heaviest key/);
     store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
-    await store.pollOnce(true);
+    await store.refresh();
     key = `it|${id}`;
     store.watch(key, { live: true });
   });
@@ -253,7 +253,7 @@ describe(`pyspark ${VERSION}: the skew job run with the hook`, () => {
     const stages = await getJson<RawStage[]>(`${run.uiUrl}/api/v1/applications/${id}/stages`);
     // The polls that fetch the long stages' task summaries: one or two per poll (≤ 5 requests).
     const skew = await waitFor(async () => {
-      await store.pollOnce(true);
+      await store.refresh();
       return viewOf(store, key, run.file).findings.find((p) => p.finding.rule === 'skew');
     }, { what: 'a skew finding', timeoutMs: 60_000, intervalMs: 200 });
     const s = stages.find((x) => x.stageId === skew.finding.stageId)!;
@@ -278,7 +278,7 @@ describe(`pyspark ${VERSION}: the skew job run with the hook`, () => {
 
   test('the hint on the first() line has the REST API\'s durations and task counts', async () => {
     const line = lineOf(run.file, '.first()');
-    await store.pollOnce(true);
+    await store.refresh();
     const jobs = await getJson<RawJob[]>(`${run.uiUrl}/api/v1/applications/${id}/jobs`);
     const l = viewOf(store, key, run.file).lines.find((x) => x.line === line);
     assert.ok(l, 'a hint on the first() line');

@@ -118,7 +118,7 @@ async function until(run: Run, marker: RegExp): Promise<void> {
 
 /** The lenses of a fixture file as the editor would show them, from a store polling the job. */
 async function lensesOf(store: Store, run: Run): Promise<CallLens[]> {
-  await store.pollOnce(true);
+  await store.refresh();
   const text = readFileSync(run.file, 'utf8');
   const apps = store.applications().map((e) => {
     const d = store.detail(e.key);
@@ -187,7 +187,7 @@ for (const version of VERSIONS) {
       await until(run, /seed-cached done/);
       rdds = await getJson<RawRdd[]>(`${run.uiUrl}/api/v1/applications/${id}/storage/rdd`);
       store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
-      await store.pollOnce(true);
+      await store.refresh();
       store.watch(`it|${id}`);
     });
     after(async () => {
@@ -244,7 +244,7 @@ for (const version of VERSIONS) {
       id = await appId(run.uiUrl);
       await until(run, /remember to call/);
       store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
-      await store.pollOnce(true);
+      await store.refresh();
       store.watch(`it|${id}`);
     });
     after(async () => {
@@ -306,7 +306,7 @@ for (const version of VERSIONS) {
         assert.deepEqual(events.filter((e) => e.event === 'disabled').map((e) => e.line), [l1]);
         const store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
         try {
-          await store.pollOnce(true);
+          await store.refresh();
           store.watch(`it|${id}`);
           const lenses = await lensesOf(store, run);
           assert.equal(at(lenses, l1).state.kind, 'notMaterialised');

@@ -222,6 +222,9 @@ function fakeProm(answer: (path: string, form: Record<string, string>) => unknow
       if (a instanceof Error) throw a;
       return a;
     },
+    async getText(path, o) {
+      return JSON.stringify(await this.getJson(path, o));
+    },
     async head() {
       return { status: 200 };
     },

@@ -77,7 +77,7 @@ describe('backoff of a failing source', () => {
     );
     const poll = async () => {
       const before = hits;
-      await store.pollOnce(false);
+      await store.pollNow();
       return hits - before;
     };
     assert.equal(await poll(), 1);

@@ -264,6 +264,9 @@ describe('the store\'s poll of an application with finished stages', () => {
       async head() {
         return { status: 200 };
       },
+      async getText(path, opts) {
+        return JSON.stringify(await this.getJson(path, opts));
+      },
       async getJson(path, opts) {
         const q = opts?.params ? `?${Object.entries(opts.params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join('&')}` : '';
         calls.push(path + q);
@@ -286,12 +289,12 @@ describe('the store\'s poll of an application with finished stages', () => {
       { makeClient: () => http, log: { info() {}, warn() {}, error() {} } },
     );
     try {
-      await store.pollOnce(true);
+      await store.refresh();
       store.watch('g|app-1', { live: true });
       const perPoll: string[][] = [];
       for (let i = 0; i < 6; i++) {
         calls.length = 0;
-        await store.pollOnce(true);
+        await store.refresh();
         perPoll.push(calls.filter((c) => c.startsWith('api/v1/applications/')));
       }
       assert.deepEqual(perPoll.map((p) => p.length), [5, 5, 5, 5, 5, 4], 'environment once (no room left for a summary); then one task summary per poll until all are known');

@@ -7,6 +7,7 @@
  * file only reads the store, caches one scan per document version, and watches the running
  * applications while a visible Python editor has cache calls, so their details are polled.
  */
+import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import type { FeatureContext } from '../../featureContext';
 import type { AppEntry, Store } from '../../store/store';
@@ -17,14 +18,8 @@ import { cacheLensText, distributionRows, figuresText, memoryExplanation } from 
 import { formatAge, formatBytes } from '../../model/format';
 import { storageLevelName } from '../../model/appSummary';
 import { SafeMarkdown } from '../../ui/markdown';
-import { RUN_FILE_COMMAND } from '../runFile/runFile';
-import { cacheImpacts } from '../../store/cacheImpacts';
 import type { RunRegistry } from '../../store/runs';
 
-export const REVEAL_DATASET_COMMAND = 'sparkObservatory.revealCachedDataset';
-export const PICK_DATASET_COMMAND = 'sparkObservatory.pickCachedDataset';
-const OPEN_DASHBOARD_COMMAND = 'sparkObservatory.openDashboard';
-const MEASURE_CACHE_IMPACT_COMMAND = 'sparkObservatory.measureCacheImpact';
 
 export const LENS_SELECTOR: vscode.DocumentSelector = [
   { language: 'python', scheme: 'file' },
@@ -70,7 +65,7 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
       }),
       runs.onDidChange(() => this.fireSoon()),
       // Measure Cache Impact finished: its effect shows next to the call (issue 7).
-      cacheImpacts.onDidChange(() => this.changed.fire()),
+      store.cacheImpacts.onDidChange(() => this.changed.fire()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateWatches()),
       vscode.workspace.onDidCloseTextDocument((d) => this.scans.delete(d.uri.toString())),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -110,7 +105,7 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
       lenses.push(new vscode.CodeLens(doc.lineAt(scan.sessionCreationLine).range, {
         title: '▶ Run File with Observability',
         tooltip: 'spark-submit this file with Prometheus endpoints, the event log and the Spark Observatory hook',
-        command: RUN_FILE_COMMAND,
+        command: Command.RunFile,
         arguments: [doc.uri],
       }));
     }
@@ -120,22 +115,22 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
       const range = new vscode.Range(l.call.line, l.call.character, l.call.line, Math.max(l.call.endCharacter, l.call.character));
       const command: vscode.Command =
         text.action === 'run'
-          ? { title: text.title, tooltip: text.tooltip, command: RUN_FILE_COMMAND, arguments: doc.uri.scheme === 'file' ? [doc.uri] : [] }
+          ? { title: text.title, tooltip: text.tooltip, command: Command.RunFile, arguments: doc.uri.scheme === 'file' ? [doc.uri] : [] }
           : text.action === 'pick' && l.appKey
-            ? { title: text.title, tooltip: text.tooltip, command: PICK_DATASET_COMMAND, arguments: [doc.uri.toString(), l.call.line, l.appKey, candidatesOf(l.match)] }
+            ? { title: text.title, tooltip: text.tooltip, command: Command.PickCachedDataset, arguments: [doc.uri.toString(), l.call.line, l.appKey, candidatesOf(l.match)] }
             : text.action === 'reveal' && l.appKey && l.dataset
-              ? { title: text.title, tooltip: text.tooltip, command: REVEAL_DATASET_COMMAND, arguments: [l.appKey, l.dataset.rddId] }
+              ? { title: text.title, tooltip: text.tooltip, command: Command.RevealCachedDataset, arguments: [l.appKey, l.dataset.rddId] }
               : { title: text.title, tooltip: text.tooltip, command: '' };
       lenses.push(new vscode.CodeLens(range, command));
       if (doc.uri.scheme === 'file' && l.call.kind !== 'sqlCacheTable') {
         // The last measured effect of this call (Measure Cache Impact), or the way to measure it.
-        const impact = cacheImpacts.get(doc.uri.fsPath, l.call.line);
+        const impact = this.store.cacheImpacts.get(doc.uri.fsPath, l.call.line);
         lenses.push(new vscode.CodeLens(range, {
           title: impact ? impact.text : 'Measure impact',
           tooltip: impact
             ? `Measured ${formatAge(this.now() - impact.measuredAt)} with ${impact.runs} run(s) without and with this call. Click to measure again.`
             : 'Run this file without this cache call and with it (Run File with Observability), then compare the two runs.',
-          command: MEASURE_CACHE_IMPACT_COMMAND,
+          command: Command.MeasureCacheImpact,
           arguments: [doc.uri, l.call.line],
         }));
       }
@@ -237,7 +232,7 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
       }
     }
     // Live: the lenses show figures as a running job changes them, Spark view open or not.
-    for (const key of wanted) if (!this.watches.has(key)) this.watches.set(key, this.store.watch(key, { live: true }));
+    for (const key of wanted) if (!this.watches.has(key)) this.watches.set(key, this.store.watch(key, { live: true, parts: ['storage', 'jobs', 'executors', 'environment'] }));
   }
 
   watchedKeys(): string[] {
@@ -281,25 +276,6 @@ function candidatesOf(m: CacheMatch | undefined): number[] {
   return m?.kind === 'ambiguous' ? m.candidates.map((d) => d.rddId) : [];
 }
 
-/** Reveals a cached dataset in the Applications tree and, when Prometheus is there, opens its charts. */
-async function revealDataset(f: FeatureContext, appKey: string, rddId: number): Promise<void> {
-  const node = f.tree.cachedDatasetNode(appKey, rddId);
-  if (node) {
-    try {
-      await f.view.reveal(node, { select: true, focus: false, expand: true });
-    } catch (e) {
-      f.log.warn(`could not reveal rdd ${rddId} of ${appKey} in the tree: ${String(e)}`);
-      await vscode.commands.executeCommand('sparkObservatory.applications.focus');
-    }
-  } else {
-    await vscode.commands.executeCommand('sparkObservatory.applications.focus');
-  }
-  const commands = await vscode.commands.getCommands(true);
-  if (commands.includes(OPEN_DASHBOARD_COMMAND) && (await f.store.prometheusClient())) {
-    await vscode.commands.executeCommand(OPEN_DASHBOARD_COMMAND, appKey);
-  }
-}
-
 async function pickDataset(store: Store, lens: CacheLensProvider, uri: string, line: number, appKey: string, rddIds: number[]): Promise<void> {
   const datasets = (store.detail(appKey)?.detail.cachedDatasets ?? []).filter((d) => rddIds.includes(d.rddId));
   const executors = store.detail(appKey)?.detail.executors;
@@ -314,14 +290,13 @@ async function pickDataset(store: Store, lens: CacheLensProvider, uri: string, l
   if (chosen) lens.pick(uri, line, appKey, chosen.rddId);
 }
 
-export function registerCacheLens(f: FeatureContext, runs: RunRegistry): CacheLensProvider {
-  const lens = new CacheLensProvider(f.store, runs, Date.now, f.log);
+export function register(f: FeatureContext): CacheLensProvider {
+  const lens = new CacheLensProvider(f.store, f.store.runs, Date.now, f.log);
   f.context.subscriptions.push(
     lens,
     vscode.languages.registerCodeLensProvider(LENS_SELECTOR, lens),
     vscode.languages.registerHoverProvider(LENS_SELECTOR, lens),
-    vscode.commands.registerCommand(REVEAL_DATASET_COMMAND, (appKey: string, rddId: number) => revealDataset(f, appKey, rddId)),
-    vscode.commands.registerCommand(PICK_DATASET_COMMAND, (uri: string, line: number, appKey: string, rddIds: number[]) => pickDataset(f.store, lens, uri, line, appKey, rddIds)),
+    vscode.commands.registerCommand(Command.PickCachedDataset, (uri: string, line: number, appKey: string, rddIds: number[]) => pickDataset(f.store, lens, uri, line, appKey, rddIds)),
   );
   return lens;
 }

@@ -9,6 +9,7 @@
  * when the cache made the metric smaller (for time: when the cache helped), and % change reads
  * as "what the cache did" (−38 % time, +412 MiB storage).
  */
+import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,11 +20,9 @@ import { cacheCallNear, CacheVariant } from '../../model/compareView';
 import { formatCacheImpact } from '../../model/compare';
 import { scanPythonSource, type CacheCall } from '../../model/cacheScanner';
 import { measureCacheImpact, MeasureCancelled, Measurement, StartedRun } from './cacheImpactRun';
-import { cacheImpacts, CacheImpact } from '../../store/cacheImpacts';
+import type { CacheImpact } from '../../store/cacheImpacts';
 import type { CompareHost, ComparePanel } from './comparePanel';
 
-export const MEASURE_CACHE_IMPACT_COMMAND = 'sparkObservatory.measureCacheImpact';
-const RUN_FILE_COMMAND = 'sparkObservatory.runFile';
 
 export interface MeasureResult {
   readonly measurement: Measurement;
@@ -145,7 +144,7 @@ async function measure(f: FeatureContext, host: CompareHost, uriArg: unknown, li
       // The hook numbers lines from 1.
       disableCacheAt: variant === 'withoutCache' ? [{ file, line: t.call.line + 1 }] : [],
     };
-    const rec = await vscode.commands.executeCommand<RunRecord | undefined>(RUN_FILE_COMMAND, t.doc.uri, options);
+    const rec = await vscode.commands.executeCommand<RunRecord | undefined>(Command.RunFile, t.doc.uri, options);
     return rec ? startedRun(rec) : undefined;
   };
 
@@ -203,13 +202,13 @@ async function measure(f: FeatureContext, host: CompareHost, uriArg: unknown, li
       keysWithout: measurement.withoutCache.map((r) => r.key),
       keysWith: measurement.withCache.map((r) => r.key),
     };
-    cacheImpacts.set(impact);
+    f.store.cacheImpacts.set(impact);
   }
   return { measurement, panel, impact };
 }
 
 export function registerCacheImpact(f: FeatureContext, host: CompareHost): void {
   f.context.subscriptions.push(
-    vscode.commands.registerCommand(MEASURE_CACHE_IMPACT_COMMAND, (uri?: unknown, line?: unknown) => measure(f, host, uri, line)),
+    vscode.commands.registerCommand(Command.MeasureCacheImpact, (uri?: unknown, line?: unknown) => measure(f, host, uri, line)),
   );
 }

@@ -162,7 +162,7 @@ export async function measureCacheImpact(deps: MeasureDeps, runsPerVariant: numb
           const e = listed(id);
           if (!e || checked.has(id)) continue;
           checked.add(id);
-          const env = await (await store.restClientFor(e.sourceId))?.environment({ id, attemptId: e.app.attemptId }).catch(() => undefined);
+          const env = await store.reads.environment(e.key).catch(() => undefined);
           if (env && env.sparkProperties['spark.ui.port'] === portOf(run.requestedUiUrl)) appId = id;
         }
       }

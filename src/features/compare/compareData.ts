@@ -7,57 +7,17 @@
  * Per run: four requests (allexecutors, every stage with details=false, storage/rdd; the
  * application itself is the store's last answer of /applications), once, when the panel opens.
  */
-import type { Store } from '../../store/store';
-import type { PrometheusClient } from '../../sources/prometheus';
-import type { Application, CachedDataset, Executor, Stage } from '../../model/types';
+import type { RunData } from '../../store/reads';
 import { aggregateRun, compareRuns, compareStages, ComparisonRow, RunAggregate, StageComparison } from '../../model/compare';
-import { meanAggregate, OVERLAYS } from '../../model/compareView';
-import { alignRange, chooseStep } from '../../model/promql';
-import { toElapsed } from '../../model/compare';
+import { meanAggregate } from '../../model/compareView';
 import type { CompareData, CompareRunInfo, CompareStageData, OverlayData } from '../../shared/protocol';
-
-/** Everything one run contributes, as read from its source. */
-export interface RunData {
-  readonly key: string;
-  readonly app: Application;
-  readonly servedBy: 'History Server' | 'live driver';
-  readonly executors: readonly Executor[];
-  readonly stages: readonly Stage[];
-  readonly datasets: readonly CachedDataset[];
-}
+export type { RunData } from '../../store/reads';
 
 /** One side of the comparison: one run, or several runs of one variant (Measure Cache Impact). */
 export interface Side {
   readonly runs: readonly RunData[];
   /** What the side is, e.g. `without df1.cache() at seed.py:34`. */
   readonly role?: string;
-}
-
-export class CompareUnavailable extends Error {}
-
-/**
- * Reads one application's figures from the source serving it now. A running application's wall
- * time is its time so far (the caller's clock), so a live run compares with a finished one.
- */
-export async function loadRun(store: Store, key: string, now: number, signal?: AbortSignal): Promise<RunData> {
-  const e = store.entry(key);
-  if (!e) throw new CompareUnavailable(`application ${key.split('|').pop()} is not listed by any source now`);
-  if (e.via !== 'driver' && e.via !== 'history') {
-    throw new CompareUnavailable(`${e.app.name || e.app.id} is known from ${e.via === 'master' ? 'the Master' : 'Prometheus'} only: no Spark REST API to read its figures from`);
-  }
-  const rest = await store.restClientFor(e.sourceId);
-  if (!rest) throw new CompareUnavailable(`the source serving ${e.app.id} is gone`);
-  const ref = { id: e.app.id, attemptId: e.app.attemptId };
-  // Every stage (all statuses, details=false): retried and skipped work are part of the run.
-  const [executors, stages, datasets] = await Promise.all([
-    rest.executors(ref, signal),
-    rest.stages(ref, undefined, signal),
-    rest.cachedDatasets(ref, signal),
-  ]);
-  const app = e.app.state === 'running' && e.app.startTime !== undefined && e.app.durationMs === undefined
-    ? { ...e.app, durationMs: Math.max(0, now - e.app.startTime) }
-    : e.app;
-  return { key, app, servedBy: e.via === 'history' ? 'History Server' : 'live driver', executors, stages, datasets };
 }
 
 export interface Comparison {
@@ -122,62 +82,4 @@ export function buildComparison(a: Side, b: Side, overlay: { overlays: OverlayDa
     notes,
   });
   return { a: aggA, b: aggB, rows, stages, data };
-}
-
-/** Epoch-ms [start, end] of a run, for its range queries; undefined without a start. */
-function runWindow(app: Application, now: number): { start: number; end: number } | undefined {
-  if (app.startTime === undefined) return undefined;
-  const end = app.endTime ?? (app.durationMs !== undefined ? app.startTime + app.durationMs : now);
-  return { start: app.startTime, end: Math.max(end, app.startTime + 1000) };
-}
-
-/**
- * Both runs' memory and GC series on one elapsed-time axis, from Prometheus (model/compareView's
- * OVERLAYS). A chart is included only when Prometheus has the series for both runs; the note says
- * why there is none otherwise. The step gives at most `widthPx` points over the longer run.
- */
-export async function loadOverlays(
-  prom: PrometheusClient | undefined,
-  a: RunData,
-  b: RunData,
-  o: { now: number; widthPx?: number; scrapeIntervalSeconds?: number; signal?: AbortSignal },
-): Promise<{ overlays: OverlayData[]; note?: string }> {
-  if (!prom) return { overlays: [], note: 'No Prometheus source: the table comes from the REST API alone.' };
-  const wa = runWindow(a.app, o.now);
-  const wb = runWindow(b.app, o.now);
-  if (!wa || !wb) return { overlays: [], note: 'A run has no start time: nothing to put on an elapsed-time axis.' };
-  const longest = Math.max(wa.end - wa.start, wb.end - wb.start) / 1000;
-  const step = chooseStep({ rangeSeconds: longest, widthPx: o.widthPx ?? 700, scrapeIntervalSeconds: o.scrapeIntervalSeconds ?? 0 });
-  const query = async (expr: string, w: { start: number; end: number }) => {
-    const r = alignRange(w.start / 1000, w.end / 1000, step);
-    const res = await prom.queryRange(expr, r.start, r.end, step, o.signal);
-    return res.series[0]?.samples.map((s) => [s.t, s.v] as const) ?? [];
-  };
-  const overlays: OverlayData[] = [];
-  const missing: string[] = [];
-  try {
-    for (const spec of OVERLAYS) {
-      const [sa, sb] = await Promise.all([query(spec.expr(a.app.id), wa), query(spec.expr(b.app.id), wb)]);
-      if (sa.length === 0 || sb.length === 0) {
-        missing.push(spec.title);
-        continue;
-      }
-      const pa = toElapsed(sa, wa.start);
-      const pb = toElapsed(sb, wb.start);
-      const maxX = Math.max(0, pa.at(-1)?.x ?? 0, pb.at(-1)?.x ?? 0);
-      overlays.push({
-        id: spec.id,
-        title: spec.title,
-        unit: spec.unit,
-        a: { x: pa.map((p) => p.x), y: pa.map((p) => p.y) },
-        b: { x: pb.map((p) => p.x), y: pb.map((p) => p.y) },
-        maxX,
-      });
-    }
-  } catch (e) {
-    if (o.signal?.aborted) throw e;
-    return { overlays, note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  if (overlays.length === 0) return { overlays, note: 'Prometheus has no executor metrics for both runs (spark.ui.prometheus.enabled and a scrape of each driver put them there).' };
-  return missing.length ? { overlays, note: `Not in Prometheus for both runs: ${missing.join(', ')}.` } : { overlays };
 }

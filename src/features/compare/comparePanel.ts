@@ -5,15 +5,16 @@
  * opens (compareData.ts) and posted to the webview, which never touches the network; exports
  * are written here, to the clipboard or a file the person chooses.
  */
+import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { FeatureContext } from '../../featureContext';
 import type { Store } from '../../store/store';
-import { hasApp } from '../explorer/appsTree';
+import { appKeyArg, appKeysArg } from '../../ui/commandArgs';
 import { makeNonce } from '../../ui/webviewHtml';
 import { compareHtml } from './compareHtml';
-import { buildComparison, Comparison, loadOverlays, loadRun, RunData, Side } from './compareData';
+import { buildComparison, Comparison, RunData, Side } from './compareData';
 import { appPickItems } from '../../model/compareView';
 import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../../model/compare';
 import {
@@ -31,7 +32,6 @@ import {
 } from '../../shared/protocol';
 
 export const COMPARE_VIEW_TYPE = 'sparkObservatory.compare';
-export const COMPARE_RUNS_COMMAND = 'sparkObservatory.compareRuns';
 
 /** One side as the panel is asked for it: one application, or several runs of one variant. */
 export interface SideRequest {
@@ -128,16 +128,14 @@ export class ComparePanel {
     this.loading = ctl;
     this.setStatus('busy', 'Reading both runs…');
     try {
-      const now = Date.now();
       const store = this.f.store;
       const read = async (s: SideRequest): Promise<{ runs: RunData[]; role?: string }> => ({
-        runs: await Promise.all(s.keys.map((k) => loadRun(store, k, now, ctl.signal))),
+        runs: await Promise.all(s.keys.map((k) => store.reads.run(k, ctl.signal))),
         role: s.role,
       });
       const [a, b] = await Promise.all([read(this.request.a), read(this.request.b)]);
       const scrape = vscode.workspace.getConfiguration('sparkObservatory.prometheus').get<number>('scrapeInterval', 0);
-      const overlay = await loadOverlays(await store.prometheusClient(), a.runs[0], b.runs[0], { now, scrapeIntervalSeconds: scrape, signal: ctl.signal })
-        .catch((e: unknown) => ({ overlays: [], note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` }));
+      const overlay = await store.reads.overlays(a.runs[0], b.runs[0], { scrapeIntervalSeconds: scrape, signal: ctl.signal });
       if (ctl.signal.aborted) return;
       const c = buildComparison(a as Side, b as Side, overlay);
       this.comparison = c;
@@ -242,8 +240,8 @@ async function pickApplication(store: Store, title: string, exclude?: string): P
 /** Which two applications the command was asked for: (node, selected nodes) from the tree, (keyA, keyB), or none. */
 async function resolveKeys(store: Store, arg1: unknown, arg2: unknown): Promise<[string, string] | undefined> {
   if (typeof arg1 === 'string' && typeof arg2 === 'string') return [arg1, arg2];
-  const selected = Array.isArray(arg2) ? arg2.filter(hasApp).map((n) => n.entry.key) : [];
-  const clicked = hasApp(arg1) ? arg1.entry.key : undefined;
+  const selected = appKeysArg(arg2);
+  const clicked = appKeyArg(arg1);
   const keys = [...new Set(clicked && !selected.includes(clicked) ? [clicked, ...selected] : selected.length ? selected : clicked ? [clicked] : [])];
   if (keys.length >= 2) {
     if (keys.length > 2) void vscode.window.showInformationMessage(`Comparing the first two of the ${keys.length} selected applications.`);
@@ -259,7 +257,7 @@ async function resolveKeys(store: Store, arg1: unknown, arg2: unknown): Promise<
 export function registerCompare(f: FeatureContext): CompareHost {
   const host = new CompareHost(f);
   f.context.subscriptions.push(
-    vscode.commands.registerCommand(COMPARE_RUNS_COMMAND, async (arg1?: unknown, arg2?: unknown) => {
+    vscode.commands.registerCommand(Command.CompareRuns, async (arg1?: unknown, arg2?: unknown) => {
       const keys = await resolveKeys(f.store, arg1, arg2);
       return keys ? host.open({ a: { keys: [keys[0]] }, b: { keys: [keys[1]] } }) : undefined;
     }),

@@ -8,11 +8,12 @@
  * Refresh follows the store's discipline: one loop per panel, a timer only while the panel is
  * visible and the window focused, work in flight cancelled when it hides.
  */
+import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { FeatureContext } from '../../featureContext';
 import type { AppEntry, Store } from '../../store/store';
-import { hasApp } from '../explorer/appsTree';
+import { appKeyArg } from '../../ui/commandArgs';
 import { dashboardHtml } from './dashboardHtml';
 import { makeNonce } from '../../ui/webviewHtml';
 import {
@@ -51,7 +52,6 @@ import {
 } from '../../shared/protocol';
 
 export const DASHBOARD_VIEW_TYPE = 'sparkObservatory.dashboard';
-export const OPEN_DASHBOARD_COMMAND = 'sparkObservatory.openDashboard';
 const SETTINGS = 'sparkObservatory.prometheus';
 /** Profiles are looked for again this often: metrics can appear after the first executor starts. */
 const REDETECT_MS = 60_000;
@@ -246,7 +246,7 @@ export class DashboardPanel {
   }
 
   private async openInPrometheus(query: string): Promise<void> {
-    const prom = await this.host.store.prometheusClient();
+    const prom = await this.host.store.reads.prometheusFor(this.state.appKey);
     const e = this.entry;
     if (!prom || !query.trim()) return;
     const w = e ? timeWindow(this.state.range, dashboardApp(e, this.host.store), Date.now()) : { start: 0, end: 3600 };
@@ -356,7 +356,7 @@ export class DashboardPanel {
     const e = this.entry;
     const empty = { panels: [], fetchedAt: now, start: 0, end: 0, profiles: [], scrapeIntervalSeconds: 0 };
     if (!e) return { ...empty, problem: 'Waiting for the application to be listed by a source…' };
-    const prom = await this.host.store.prometheusClient();
+    const prom = await this.host.store.reads.prometheusFor(this.state.appKey);
     if (!prom) {
       return { ...empty, problem: 'No Prometheus source: add one (Spark: Add Source…) or run Prometheus on 127.0.0.1:9090 scraping the driver.' };
     }
@@ -428,9 +428,9 @@ export function register(f: FeatureContext): void {
   const host = new DashboardHost(f);
   f.context.subscriptions.push(
     host,
-    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, async (node?: unknown) => {
+    vscode.commands.registerCommand(Command.OpenDashboard, async (node?: unknown) => {
       // From a tree node, from a key (`group|appId`, for links and tests), or picked in the palette.
-      const key = hasApp(node) ? node.entry.key : typeof node === 'string' ? node : (await pickApplication(f.store))?.key;
+      const key = appKeyArg(node) ?? (typeof node === 'string' ? node : (await pickApplication(f.store))?.key);
       return key ? host.createOrShow(key) : undefined;
     }),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {

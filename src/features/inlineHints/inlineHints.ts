@@ -10,6 +10,7 @@
  * dimmed, until a newer run of the file or "Clear Inline Hints". All Spark semantics live in
  * model/ (callSite.ts, insights.ts, lineHints.ts); this file reads the store and draws.
  */
+import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import type { FeatureContext } from '../../featureContext';
@@ -35,9 +36,11 @@ import { sparkUiUrl } from '../../model/uiLinks';
 import { formatAge } from '../../model/format';
 import type { Stage } from '../../model/types';
 import { SafeMarkdown } from '../../ui/markdown';
+import { ChangeKeys, DetailKey, parseChangeKey } from '../../store/changes';
 
-export const TOGGLE_INLINE_HINTS_COMMAND = 'sparkObservatory.toggleInlineHints';
-export const CLEAR_INLINE_HINTS_COMMAND = 'sparkObservatory.clearInlineHints';
+/** The lists hints and findings are made of. */
+const HINT_PARTS: ReadonlySet<DetailKey> = new Set(['jobs', 'stages', 'executors', 'environment', 'taskSummaries']);
+
 const SECTION = 'sparkObservatory';
 /** Hints follow the store, but not faster than this: a poll can emit twice in a row. */
 const DEBOUNCE_MS = 250;
@@ -117,13 +120,15 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly now: () => number = Date.now,
   ) {
-    const files = vscode.workspace.createFileSystemWatcher(PY_GLOB, false, true, false);
+    const files = vscode.workspace.createFileSystemWatcher(PY_GLOB, false, false, false);
     this.subs.push(
       this.diagnostics,
       files,
       files.onDidCreate(() => this.listSoon()),
       files.onDidDelete(() => this.listSoon()),
-      store.onDidChange(() => this.updateSoon()),
+      store.onDidChange((keys) => this.updateSoon(keys)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.texts.delete(e.document.uri.fsPath)),
+      files.onDidChange((u) => this.texts.delete(u.fsPath)),
       vscode.window.onDidChangeVisibleTextEditors(() => {
         this.updateWatches();
         this.render();
@@ -172,20 +177,31 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
 
   // --- from the store to runs ------------------------------------------------------------------
 
-  private updateSoon(): void {
-    if (this.timer) return;
+  /** Applications whose lists changed since the last update; undefined: all of them. */
+  private dirty: Set<string> | undefined = new Set();
+
+  private updateSoon(keys: ReadonlySet<string>): void {
+    for (const key of keys) {
+      if (key === ChangeKeys.apps || key === ChangeKeys.sources) this.dirty = undefined;
+      const k = parseChangeKey(key);
+      if (k && this.dirty && (k.part === undefined || HINT_PARTS.has(k.part))) this.dirty.add(k.appKey);
+    }
+    if (this.timer || this.dirty?.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.update();
+      this.update(false);
     }, DEBOUNCE_MS);
   }
 
-  /** Reads every application the store has details of, updates the runs, redraws. */
-  update(): void {
+  /** Reads the applications whose lists changed (all of them when asked directly), updates their runs, redraws. */
+  update(all = true): void {
+    const dirty = all ? undefined : this.dirty;
+    this.dirty = new Set();
     if (vscode.workspace.textDocuments.some((d) => isPythonFile(d) && !this.knows(d.uri.fsPath))) this.rebuildMapper();
     const now = this.now();
     const entries = new Map(this.store.applications().map((e) => [e.key, e]));
     for (const e of entries.values()) {
+      if (dirty && !dirty.has(e.key)) continue;
       const state = this.store.detail(e.key);
       const d = state?.detail;
       if (!d?.jobs || !d.stages) continue;
@@ -234,15 +250,20 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
     return line;
   }
 
+  /** A file's text: the open document's, else the file's, read once until it changes. */
   private textOf(file: string): string | undefined {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
     if (doc) return doc.getText();
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
+    if (!this.texts.has(file)) {
+      try {
+        this.texts.set(file, readFileSync(file, 'utf8'));
+      } catch {
+        this.texts.set(file, undefined);
+      }
     }
+    return this.texts.get(file);
   }
+  private readonly texts = new Map<string, string | undefined>();
 
   // --- drawing ---------------------------------------------------------------------------------
 
@@ -360,7 +381,7 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
       }
     }
     for (const [key, live] of wanted) {
-      if (!this.watches.has(key)) this.watches.set(key, { live, handle: this.store.watch(key, { live }) });
+      if (!this.watches.has(key)) this.watches.set(key, { live, handle: this.store.watch(key, { live, parts: ['jobs', 'stages', 'executors', 'environment'] }) });
     }
   }
 
@@ -393,8 +414,8 @@ export function register(f: FeatureContext): void {
   f.context.subscriptions.push(
     hints,
     vscode.languages.registerHoverProvider(SELECTOR, hints),
-    vscode.commands.registerCommand(TOGGLE_INLINE_HINTS_COMMAND, () => hints.toggle()),
-    vscode.commands.registerCommand(CLEAR_INLINE_HINTS_COMMAND, () => hints.clear()),
+    vscode.commands.registerCommand(Command.ToggleInlineHints, () => hints.toggle()),
+    vscode.commands.registerCommand(Command.ClearInlineHints, () => hints.clear()),
   );
 }
 

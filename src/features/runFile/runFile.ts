@@ -4,6 +4,7 @@
  * launcher/submitCommand.ts (the integration tests run the same); this file only finds the
  * pieces (spark-submit, a free UI port, folders), shows the output and records the run.
  */
+import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -14,7 +15,6 @@ import { findSparkSubmit } from '../../launcher/sparkSubmit';
 import { anyFreePort, firstFreePort } from '../../launcher/freePort';
 import type { RunRecord, RunRegistry } from '../../store/runs';
 
-export const RUN_FILE_COMMAND = 'sparkObservatory.runFile';
 
 /** What a caller (a lens, issue 7's Measure Cache Impact, a test) may add to a run. */
 export interface RunFileOptions {
@@ -265,7 +265,7 @@ export function registerRunFile(f: FeatureContext, runs: RunRegistry): RunFileCo
   f.context.subscriptions.push(
     runner,
     vscode.window.onDidCloseTerminal((t) => runner.onTerminalClosed(t)),
-    vscode.commands.registerCommand(RUN_FILE_COMMAND, (uri?: vscode.Uri, options?: RunFileOptions) => runner.run(uri, options)),
+    vscode.commands.registerCommand(Command.RunFile, (uri?: vscode.Uri, options?: RunFileOptions) => runner.run(uri, options)),
   );
   return runner;
 }

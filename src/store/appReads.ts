@@ -1,0 +1,265 @@
+/**
+ * One poll of one application: a summary first (a live driver's metrics servlet; the History
+ * Server's listing already carries `lastUpdated`), then only the lists someone wants and the
+ * summary says may have changed (model/summary.ts), at most five requests in all. Each list is
+ * kept as the text Spark sent: an answer equal to the last one is neither parsed nor announced,
+ * so a poll in which nothing changed costs one small request and no parsing.
+ */
+import { HttpClient, HttpError, parseJsonText } from '../sources/http';
+import {
+  AppList,
+  AppRef,
+  parseCachedDatasets,
+  parseEnvironment,
+  parseExecutors,
+  parseJobs,
+  parseStages,
+  SparkRestClient,
+} from '../sources/sparkRest';
+import { SparkMetricsClient } from '../sources/sparkMetrics';
+import { needsTaskSummary, SKEW_QUANTILES } from '../model/insights';
+import { DriverSummary, Part, planReads, ReadMemory } from '../model/summary';
+import type { AppEntry } from '../model/entries';
+import type { ApplicationDetail, Job, Stage, TaskSummary } from '../model/types';
+import type { DetailKey } from './changes';
+
+/** DESIGN.md budget: one poll of an application makes at most this many requests. */
+export const MAX_REQUESTS_PER_POLL = 5;
+/** Big lists are parsed at most this often: their parsing may take this share of one core. */
+const PARSE_SHARE = 0.005;
+
+export interface SourceError {
+  readonly kind: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+export interface DetailState {
+  readonly detail: ApplicationDetail;
+  /** The driver's own counters at the last poll (memory in whole MB: a change detector). */
+  readonly summary?: DriverSummary;
+  readonly fetchedAt?: number;
+  readonly error?: SourceError;
+  /** True when the last poll failed and `detail` is older data. */
+  readonly stale: boolean;
+}
+
+/** Everything the store keeps of one application between polls. */
+export class AppRecord {
+  state: DetailState = { detail: {}, stale: false };
+  memory: { summary?: DriverSummary; lastUpdated?: number; readAt: Partial<Record<Part, number>>; dirty: Set<Part> } = { readAt: {}, dirty: new Set() };
+  /** The last text of each list, to tell an unchanged answer without parsing it. */
+  readonly bodies = new Map<AppList, string>();
+  /** Task summaries of finished stage attempts by `${stageId}:${attemptId}`; null: Spark has none. */
+  readonly summaries = new Map<string, TaskSummary | null>();
+  /** How long the last parse of each list took (ms). */
+  readonly parseMs: Partial<Record<Part, number>> = {};
+  /** The metrics servlet answered "not here" (an old driver, a proxy): asked again now and then. */
+  noSummaryUntil = 0;
+}
+
+export interface PollContext {
+  readonly entry: AppEntry;
+  readonly http: HttpClient;
+  readonly wanted: ReadonlySet<Part>;
+  readonly force: boolean;
+  readonly now: () => number;
+  /** A wanted list is read at least this often. */
+  readonly maxAgeMs: number;
+  readonly signal: AbortSignal;
+  readonly warn: (msg: string) => void;
+}
+
+const LIST_OF: Record<Part, AppList> = { executors: 'executors', jobs: 'jobs', stages: 'stages', storage: 'storage', environment: 'environment' };
+
+/** Running ids of a job or stage list, sorted, as one string. */
+const ids = (xs: readonly (Job | Stage)[] | undefined, running: (x: Job | Stage) => boolean) =>
+  (xs ?? []).filter(running).map((x) => ('jobId' in x ? `${x.jobId}` : `${x.stageId}.${x.attemptId}`)).sort().join(',');
+const isRunningJob = (x: Job | Stage) => 'jobId' in x && x.status === 'RUNNING';
+const isActiveStage = (x: Job | Stage) => 'stageId' in x && x.status === 'ACTIVE';
+
+function toSourceError(e: unknown, at: number): SourceError {
+  if (e instanceof HttpError) return { kind: e.kind, message: e.message, at };
+  if (e instanceof Error) return { kind: 'error', message: e.message, at };
+  return { kind: 'error', message: String(e), at };
+}
+export { toSourceError };
+
+/**
+ * Polls one application into its record; returns the detail keys that changed (empty: nothing
+ * to announce). Failures keep the last good data, marked stale with the error and its time.
+ */
+export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<DetailKey | 'state'>> {
+  const changed = new Set<DetailKey | 'state'>();
+  const { entry, signal } = c;
+  const rest = new SparkRestClient(c.http);
+  const ref: AppRef = { id: entry.app.id, attemptId: entry.app.attemptId };
+  const prev = rec.state;
+  const now = c.now();
+  let budget = MAX_REQUESTS_PER_POLL;
+  try {
+    let summary: DriverSummary | undefined;
+    // A forced poll reads every wanted list anyway: its request goes to task summaries instead.
+    if (entry.via === 'driver' && now >= rec.noSummaryUntil && !(c.force && rec.memory.summary)) {
+      budget--;
+      try {
+        summary = await new SparkMetricsClient(c.http).driverSummary(signal);
+      } catch (e) {
+        // The servlet is missing or hidden behind a proxy: lists are read as before, and the
+        // servlet is asked again in a few minutes. Anything else is the source failing.
+        if (!(e instanceof HttpError) || !['notFound', 'notJson', 'malformed', 'status', 'redirect', 'auth'].includes(e.kind)) throw e;
+        rec.noSummaryUntil = now + 300_000;
+      }
+    }
+    const plan = planReads({
+      wanted: c.wanted,
+      memory: rec.memory as ReadMemory,
+      summary,
+      history: entry.via === 'history' ? { lastUpdated: entry.app.lastUpdated, completed: entry.app.state === 'completed' } : undefined,
+      force: c.force,
+      now,
+      maxAgeMs: c.maxAgeMs,
+      minIntervalMs: { executors: (rec.parseMs.executors ?? 0) / PARSE_SHARE, storage: (rec.parseMs.storage ?? 0) / PARSE_SHARE },
+      budget,
+    });
+    budget -= plan.full.length + plan.progress.length;
+    const [full, progress] = await Promise.all([
+      Promise.all(plan.full.map((p) => rest.listText(ref, LIST_OF[p], signal))),
+      Promise.all(plan.progress.map((p) => rest.listText(ref, p === 'jobs' ? 'runningJobs' : 'activeStages', signal))),
+    ]);
+    const detail: { -readonly [K in keyof ApplicationDetail]: ApplicationDetail[K] } = { ...prev.detail };
+    const dirty = new Set<Part>(plan.deferred);
+    plan.full.forEach((part, i) => {
+      rec.memory.readAt[part] = now;
+      const text = full[i];
+      // Progress merged into the list since its last full read makes an equal text news again.
+      const merged = part === 'jobs' ? rec.bodies.delete('runningJobs') : part === 'stages' ? rec.bodies.delete('activeStages') : false;
+      if (!merged && rec.bodies.get(LIST_OF[part]) === text) return;
+      const t0 = performance.now();
+      applyList(detail, part, parseJsonText(text));
+      rec.parseMs[part] = performance.now() - t0;
+      rec.bodies.set(LIST_OF[part], text);
+      changed.add(part);
+    });
+    plan.progress.forEach((part, i) => {
+      // Running jobs / active stages only: their progress replaces theirs in the last full list;
+      // a different set of running ids means some ended or began: a full read is due.
+      const list: AppList = part === 'jobs' ? 'runningJobs' : 'activeStages';
+      const text = progress[i];
+      if (rec.bodies.get(list) === text) return;
+      rec.bodies.set(list, text);
+      changed.add(part);
+      if (part === 'jobs') {
+        const running = parseJobs(parseJsonText(text));
+        if (ids(running, isRunningJob) !== ids(detail.jobs, isRunningJob)) dirty.add('jobs');
+        detail.jobs = mergeById(detail.jobs ?? [], running, (j) => `${j.jobId}`);
+      } else {
+        const active = parseStages(parseJsonText(text));
+        if (ids(active, isActiveStage) !== ids(detail.stages, isActiveStage)) dirty.add('stages');
+        detail.stages = mergeById(detail.stages ?? [], active, (s) => `${s.stageId}.${s.attemptId}`);
+      }
+    });
+    if (changed.has('stages')) detail.activeStages = detail.stages?.filter((s) => s.status === 'ACTIVE');
+    const summaries = await fetchTaskSummaries(rec, rest, ref, detail.stages, budget, signal, c.warn);
+    if (summaries.changed) {
+      detail.taskSummaries = summaries.all;
+      changed.add('taskSummaries');
+    }
+    rec.memory = { summary: summary ?? rec.memory.summary, lastUpdated: entry.app.lastUpdated, readAt: rec.memory.readAt, dirty };
+    if (prev.stale || prev.error || !prev.fetchedAt) changed.add('state');
+    if (!sameSummary(prev.summary, summary)) changed.add('state');
+    rec.state = { detail, summary: summary ?? prev.summary, fetchedAt: changed.size > 0 || plan.full.length > 0 ? now : (prev.fetchedAt ?? now), stale: false };
+  } catch (err) {
+    if (signal.aborted) return changed;
+    const se = toSourceError(err, now);
+    if (!prev.error || prev.error.message !== se.message) c.warn(`${entry.app.id}: ${se.message}`);
+    rec.state = { detail: prev.detail, summary: prev.summary, fetchedAt: prev.fetchedAt, error: se, stale: true };
+    changed.add('state');
+  }
+  return changed;
+}
+
+function sameSummary(a: DriverSummary | undefined, b: DriverSummary | undefined): boolean {
+  return b === undefined || JSON.stringify(a) === JSON.stringify(b);
+}
+
+function applyList(detail: { -readonly [K in keyof ApplicationDetail]: ApplicationDetail[K] }, part: Part, body: unknown): void {
+  switch (part) {
+    case 'executors':
+      detail.executors = parseExecutors(body);
+      return;
+    case 'jobs':
+      detail.jobs = parseJobs(body);
+      return;
+    case 'stages':
+      detail.stages = parseStages(body);
+      detail.activeStages = detail.stages.filter((s) => s.status === 'ACTIVE');
+      return;
+    case 'storage':
+      detail.cachedDatasets = parseCachedDatasets(body);
+      return;
+    case 'environment':
+      detail.environment = parseEnvironment(body);
+      return;
+  }
+}
+
+/** The full list with the fresh entries replacing theirs by id (new ones added, newest first as Spark lists). */
+function mergeById<T>(all: readonly T[], fresh: readonly T[], id: (x: T) => string): T[] {
+  const byId = new Map(fresh.map((x) => [id(x), x]));
+  const out = all.map((x) => byId.get(id(x)) ?? x);
+  const known = new Set(all.map(id));
+  const added = fresh.filter((x) => !known.has(id(x)));
+  return [...added, ...out];
+}
+
+/**
+ * Fetches at most `budget` task summaries (finished stages only, each once: they never change),
+ * newest first. A failed request is retried on a later poll; a 404 (no task reported metrics)
+ * is remembered as "none". Stages Spark no longer retains are dropped, so the cache stays
+ * bounded like the list.
+ */
+async function fetchTaskSummaries(
+  rec: AppRecord,
+  rest: SparkRestClient,
+  ref: AppRef,
+  stages: readonly Stage[] | undefined,
+  budget: number,
+  signal: AbortSignal,
+  warn: (msg: string) => void,
+): Promise<{ changed: boolean; all: ReadonlyMap<string, TaskSummary> }> {
+  const known = rec.summaries;
+  let changed = false;
+  if (stages) {
+    const listed = new Set(stages.map((s) => `${s.stageId}:${s.attemptId}`));
+    for (const k of [...known.keys()]) {
+      if (!listed.has(k)) {
+        known.delete(k);
+        changed = true;
+      }
+    }
+  }
+  const pending = (stages ?? [])
+    .filter((s) => needsTaskSummary(s) && !known.has(`${s.stageId}:${s.attemptId}`))
+    .sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId);
+  for (const st of pending.slice(0, Math.max(0, budget))) {
+    const k = `${st.stageId}:${st.attemptId}`;
+    try {
+      const s = await rest.taskSummary(ref, st.stageId, st.attemptId, SKEW_QUANTILES, signal);
+      known.set(k, s);
+      changed = true;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (err instanceof HttpError && err.kind === 'notFound') known.set(k, null);
+      else warn(`${ref.id}: task summary of stage ${st.stageId}.${st.attemptId}: ${String(err)}`);
+    }
+  }
+  const all = new Map<string, TaskSummary>();
+  for (const [k, v] of known) if (v) all.set(k, v);
+  return { changed, all };
+}
+
+/** Whether an application still has task summaries to fetch (a finished one is otherwise read once). */
+export function summariesPending(rec: AppRecord): boolean {
+  return (rec.state.detail.stages ?? []).some((s) => needsTaskSummary(s) && !rec.summaries.has(`${s.stageId}:${s.attemptId}`));
+}

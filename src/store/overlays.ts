@@ -1,0 +1,69 @@
+/**
+ * Two runs' memory and GC series from Prometheus on one elapsed-time axis (the comparison's
+ * overlays), read through the Prometheus of the runs' group.
+ */
+import type { PrometheusClient } from '../sources/prometheus';
+import type { Application } from '../model/types';
+import { OVERLAYS } from '../model/compareView';
+import { alignRange, chooseStep } from '../model/promql';
+import { toElapsed } from '../model/compare';
+import type { OverlayData } from '../shared/protocol';
+import type { RunData } from './reads';
+
+/** Epoch-ms [start, end] of a run, for its range queries; undefined without a start. */
+function runWindow(app: Application, now: number): { start: number; end: number } | undefined {
+  if (app.startTime === undefined) return undefined;
+  const end = app.endTime ?? (app.durationMs !== undefined ? app.startTime + app.durationMs : now);
+  return { start: app.startTime, end: Math.max(end, app.startTime + 1000) };
+}
+
+/**
+ * Both runs' memory and GC series on one elapsed-time axis, from Prometheus (model/compareView's
+ * OVERLAYS). A chart is included only when Prometheus has the series for both runs; the note says
+ * why there is none otherwise. The step gives at most `widthPx` points over the longer run.
+ */
+export async function loadOverlays(
+  prom: PrometheusClient | undefined,
+  a: RunData,
+  b: RunData,
+  o: { now: number; widthPx?: number; scrapeIntervalSeconds?: number; signal?: AbortSignal },
+): Promise<{ overlays: OverlayData[]; note?: string }> {
+  if (!prom) return { overlays: [], note: 'No Prometheus source: the table comes from the REST API alone.' };
+  const wa = runWindow(a.app, o.now);
+  const wb = runWindow(b.app, o.now);
+  if (!wa || !wb) return { overlays: [], note: 'A run has no start time: nothing to put on an elapsed-time axis.' };
+  const longest = Math.max(wa.end - wa.start, wb.end - wb.start) / 1000;
+  const step = chooseStep({ rangeSeconds: longest, widthPx: o.widthPx ?? 700, scrapeIntervalSeconds: o.scrapeIntervalSeconds ?? 0 });
+  const query = async (expr: string, w: { start: number; end: number }) => {
+    const r = alignRange(w.start / 1000, w.end / 1000, step);
+    const res = await prom.queryRange(expr, r.start, r.end, step, o.signal);
+    return res.series[0]?.samples.map((s) => [s.t, s.v] as const) ?? [];
+  };
+  const overlays: OverlayData[] = [];
+  const missing: string[] = [];
+  try {
+    for (const spec of OVERLAYS) {
+      const [sa, sb] = await Promise.all([query(spec.expr(a.app.id), wa), query(spec.expr(b.app.id), wb)]);
+      if (sa.length === 0 || sb.length === 0) {
+        missing.push(spec.title);
+        continue;
+      }
+      const pa = toElapsed(sa, wa.start);
+      const pb = toElapsed(sb, wb.start);
+      const maxX = Math.max(0, pa.at(-1)?.x ?? 0, pb.at(-1)?.x ?? 0);
+      overlays.push({
+        id: spec.id,
+        title: spec.title,
+        unit: spec.unit,
+        a: { x: pa.map((p) => p.x), y: pa.map((p) => p.y) },
+        b: { x: pb.map((p) => p.x), y: pb.map((p) => p.y) },
+        maxX,
+      });
+    }
+  } catch (e) {
+    if (o.signal?.aborted) throw e;
+    return { overlays, note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (overlays.length === 0) return { overlays, note: 'Prometheus has no executor metrics for both runs (spark.ui.prometheus.enabled and a scrape of each driver put them there).' };
+  return missing.length ? { overlays, note: `Not in Prometheus for both runs: ${missing.join(', ')}.` } : { overlays };
+}
