@@ -90,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
     credentials.onDidChange((name) => store.forgetClient(name)),
     vscode.commands.registerCommand(Command.Refresh, () => store.refresh()),
     vscode.commands.registerCommand(Command.ShowLog, () => log.show()),
-    vscode.commands.registerCommand(Command.AddSource, () => addSource()),
+    vscode.commands.registerCommand(Command.AddSource, () => addSource(config)),
     vscode.commands.registerCommand(Command.SetCredentials, () => setCredentials(credentials, store)),
     vscode.commands.registerCommand(Command.OpenSparkUi, (node?: Node) => {
       if (!hasApp(node)) return;

@@ -9,6 +9,7 @@
  */
 import * as vscode from 'vscode';
 import type { FeatureContext } from '../../featureContext';
+import type { ConfigSource } from '../../config';
 import type { AppEntry, Store } from '../../store/store';
 import { PythonScan, mightContainCacheCall, scanPythonSource } from '../../model/cacheScanner';
 import { cacheFigures, CacheMatch } from '../../model/cacheMatcher';
@@ -59,10 +60,11 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
   constructor(
     private readonly store: Store,
     private readonly runs: RunRegistry,
+    config: ConfigSource,
     private readonly now: () => number = Date.now,
     private readonly log?: { warn(msg: string): void },
   ) {
-    this.enabled = readEnabled();
+    this.enabled = config.value.cacheLensEnabled;
     this.subs.push(
       store.onDidChange(() => {
         this.updateWatches();
@@ -73,9 +75,9 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
       cacheImpacts.onDidChange(() => this.changed.fire()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateWatches()),
       vscode.workspace.onDidCloseTextDocument((d) => this.scans.delete(d.uri.toString())),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('sparkObservatory.cacheLens.enabled')) return;
-        this.enabled = readEnabled();
+      config.onDidChange((c) => {
+        if (c.cacheLensEnabled === this.enabled) return;
+        this.enabled = c.cacheLensEnabled;
         this.updateWatches();
         this.changed.fire();
       }),
@@ -269,10 +271,6 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
   }
 }
 
-function readEnabled(): boolean {
-  return vscode.workspace.getConfiguration('sparkObservatory.cacheLens').get<boolean>('enabled', true) !== false;
-}
-
 function watchable(e: AppEntry): boolean {
   return e.app.state === 'running' && (e.via === 'driver' || e.via === 'history');
 }
@@ -315,7 +313,7 @@ async function pickDataset(store: Store, lens: CacheLensProvider, uri: string, l
 }
 
 export function registerCacheLens(f: FeatureContext, runs: RunRegistry): CacheLensProvider {
-  const lens = new CacheLensProvider(f.store, runs, Date.now, f.log);
+  const lens = new CacheLensProvider(f.store, runs, f.config, Date.now, f.log);
   f.context.subscriptions.push(
     lens,
     vscode.languages.registerCodeLensProvider(LENS_SELECTOR, lens),

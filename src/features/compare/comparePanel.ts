@@ -135,7 +135,7 @@ export class ComparePanel {
         role: s.role,
       });
       const [a, b] = await Promise.all([read(this.request.a), read(this.request.b)]);
-      const scrape = vscode.workspace.getConfiguration('sparkObservatory.prometheus').get<number>('scrapeInterval', 0);
+      const scrape = this.f.config.value.prometheus.scrapeIntervalSeconds;
       const overlay = await loadOverlays(await store.prometheusClient(), a.runs[0], b.runs[0], { now, scrapeIntervalSeconds: scrape, signal: ctl.signal })
         .catch((e: unknown) => ({ overlays: [], note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` }));
       if (ctl.signal.aborted) return;

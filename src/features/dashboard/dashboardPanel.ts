@@ -11,6 +11,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { FeatureContext } from '../../featureContext';
+import type { Config } from '../../config';
 import type { AppEntry, Store } from '../../store/store';
 import { hasApp } from '../explorer/appsTree';
 import { dashboardHtml } from './dashboardHtml';
@@ -52,25 +53,8 @@ import {
 
 export const DASHBOARD_VIEW_TYPE = 'sparkObservatory.dashboard';
 export const OPEN_DASHBOARD_COMMAND = 'sparkObservatory.openDashboard';
-const SETTINGS = 'sparkObservatory.prometheus';
 /** Profiles are looked for again this often: metrics can appear after the first executor starts. */
 const REDETECT_MS = 60_000;
-
-interface DashboardSettings {
-  readonly queryOverrides: Readonly<Record<string, string>>;
-  readonly scrapeIntervalSeconds: number;
-}
-
-function readSettings(): DashboardSettings {
-  const c = vscode.workspace.getConfiguration(SETTINGS);
-  const raw = c.get<unknown>('queryOverrides', {});
-  const queryOverrides: Record<string, string> = {};
-  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
-    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' && v.trim()) queryOverrides[k] = v;
-  }
-  const s = c.get<number>('scrapeInterval', 0);
-  return { queryOverrides, scrapeIntervalSeconds: typeof s === 'number' && Number.isFinite(s) && s > 0 ? s : 0 };
-}
 
 function dashboardApp(e: AppEntry, store: Store): DashboardApp {
   const ns = store.detail(e.key)?.detail.environment?.sparkProperties['spark.metrics.namespace'];
@@ -101,9 +85,6 @@ export class DashboardHost implements vscode.Disposable {
       }),
       f.config.onDidChange(() => {
         for (const p of this.panels.values()) p.settingsChanged();
-      }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SETTINGS)) for (const p of this.panels.values()) p.settingsChanged();
       }),
     );
   }
@@ -175,7 +156,10 @@ export class DashboardPanel {
   private detection: { value: Detection; at: number; appId: string } | undefined;
   private lastOk = false;
   private lastStepSeconds = 0;
-  private settings = readSettings();
+  /** `sparkObservatory.prometheus.*`, read from the one settings snapshot. */
+  private get settings(): Config['prometheus'] {
+    return this.host.f.config.value.prometheus;
+  }
   private readonly subs: vscode.Disposable[] = [];
   /** What the last refresh posted, for the extension's own tests. */
   lastData: DataParams | undefined;
@@ -294,7 +278,6 @@ export class DashboardPanel {
   }
 
   settingsChanged(): void {
-    this.settings = readSettings();
     this.detection = undefined;
     this.refreshNow();
   }

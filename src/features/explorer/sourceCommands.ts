@@ -1,6 +1,6 @@
 /** Add Source and Set Credentials: quick inputs that write settings and SecretStorage. */
 import * as vscode from 'vscode';
-import { SECTION } from '../../config';
+import type { ConfigHolder } from '../../config';
 import type { CredentialStore } from '../../credentials';
 import { normaliseSourceUrl } from '../../model/ports';
 import type { SourceKind } from '../../model/types';
@@ -14,7 +14,7 @@ const KIND_PICKS: Array<vscode.QuickPickItem & { sourceKind: SourceKind | undefi
   { label: 'Prometheus', description: 'e.g. :9090', sourceKind: 'prometheus' },
 ];
 
-export async function addSource(): Promise<void> {
+export async function addSource(config: ConfigHolder): Promise<void> {
   const url = await vscode.window.showInputBox({
     title: 'Add Spark Source (1/3): URL',
     prompt: 'Base URL of a Spark driver, History Server, standalone Master or Prometheus; paths after the host are kept.',
@@ -33,12 +33,12 @@ export async function addSource(): Promise<void> {
   if (!name) return;
   const kind = await vscode.window.showQuickPick(KIND_PICKS, { title: 'Add Spark Source (3/3): kind', ignoreFocusOut: true });
   if (!kind) return;
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const current = (config.get<unknown[]>('sources') ?? []).filter((s) => (s as { name?: string }).name !== name.trim());
+  const saved = config.userValue('sources');
+  const current = (Array.isArray(saved) ? saved : []).filter((s) => (s as { name?: string } | null)?.name !== name.trim());
   const entry: Record<string, string> = { name: name.trim(), url: normalised };
   if (kind.sourceKind) entry.kind = kind.sourceKind;
   // Sources are machine-scoped settings: they live in user settings, never in a workspace.
-  await config.update('sources', [...current, entry], vscode.ConfigurationTarget.Global);
+  await config.update('sources', [...current, entry]);
 }
 
 export async function setCredentials(credentials: CredentialStore, store: Store): Promise<void> {
