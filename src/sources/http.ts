@@ -8,6 +8,10 @@ import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { redact } from '../model/redaction';
+
+/** Strips credentials from text meant for logs (model/redaction.ts): every error message here goes through it. */
+export { redact };
 
 export type Credentials =
   | { readonly type: 'basic'; readonly username: string; readonly password: string }
@@ -79,14 +83,6 @@ let axiosModule: Promise<typeof import('axios').default> | undefined;
 function loadAxios(): Promise<typeof import('axios').default> {
   axiosModule ??= import('axios').then((m) => m.default);
   return axiosModule;
-}
-
-/** Strips credentials from text meant for logs: userinfo in URLs, auth headers, token params. */
-export function redact(text: string): string {
-  return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
-    .replace(/\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(basic|bearer)?\s*[^\s"',}]+/gi, '$1$2$3 ***')
-    .replace(/([?&](?:token|access_token|api_key|apikey|password|secret)=)[^&\s]+/gi, '$1***');
 }
 
 function originOf(url: string): string {
