@@ -18,6 +18,7 @@ import { cacheLensText, distributionRows, figuresText, memoryExplanation } from 
 import { formatAge, formatBytes } from '../../model/format';
 import { storageLevelName } from '../../model/appSummary';
 import { SafeMarkdown } from '../../ui/markdown';
+import { noIcons, pickItemText } from '../../ui/labels';
 import { RUN_FILE_COMMAND } from '../runFile/runFile';
 import { cacheImpacts } from '../../store/cacheImpacts';
 import type { RunRegistry } from '../../store/runs';
@@ -118,7 +119,9 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
     }
     if (scan.calls.length === 0) return lenses;
     for (const l of this.callLenses(doc, scan)) {
-      const text = cacheLensText(l.state);
+      // The title carries Spark's storage level: `$(…)` in it is text, not an icon.
+      const lens = cacheLensText(l.state);
+      const text = { ...lens, title: noIcons(lens.title) };
       const range = new vscode.Range(l.call.line, l.call.character, l.call.line, Math.max(l.call.endCharacter, l.call.character));
       const command: vscode.Command =
         text.action === 'run'
@@ -301,7 +304,7 @@ async function revealDataset(f: FeatureContext, appKey: string, rddId: number): 
 async function pickDataset(store: Store, lens: CacheLensProvider, uri: string, line: number, appKey: string, rddIds: number[]): Promise<void> {
   const datasets = (store.detail(appKey)?.detail.cachedDatasets ?? []).filter((d) => rddIds.includes(d.rddId));
   const executors = store.detail(appKey)?.detail.executors;
-  const items = datasets.map((d) => ({
+  const items = datasets.map((d) => pickItemText({
     label: `rdd ${d.rddId}`,
     description: figuresText(cacheFigures(d, executors)),
     detail: d.name.split('\n', 1)[0].slice(0, 200),

@@ -12,6 +12,7 @@ import type { FeatureContext } from '../../featureContext';
 import type { Store } from '../../store/store';
 import { hasApp } from '../explorer/appsTree';
 import { makeNonce } from '../../ui/webviewHtml';
+import { pickItemText } from '../../ui/labels';
 import { compareHtml } from './compareHtml';
 import { buildComparison, Comparison, loadOverlays, loadRun, RunData, Side } from './compareData';
 import { appPickItems } from '../../model/compareView';
@@ -228,7 +229,7 @@ async function pickApplication(store: Store, title: string, exclude?: string): P
     })),
     Date.now(),
     exclude,
-  );
+  ).map(pickItemText);
   if (items.length === 0) {
     void vscode.window.showInformationMessage(
       exclude ? 'There is no other Spark application to compare with.' : 'No Spark application is known yet: start one, or add a source (a History Server lists finished ones).',

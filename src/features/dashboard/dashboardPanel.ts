@@ -16,6 +16,7 @@ import type { AppEntry, Store } from '../../store/store';
 import { hasApp } from '../explorer/appsTree';
 import { dashboardHtml } from './dashboardHtml';
 import { makeNonce } from '../../ui/webviewHtml';
+import { pickItemText } from '../../ui/labels';
 import {
   DashboardApp,
   detect,
@@ -395,7 +396,7 @@ async function pickApplication(store: Store): Promise<AppEntry | undefined> {
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    apps.map((e) => ({
+    apps.map((e) => pickItemText({
       label: e.app.name || e.app.id,
       description: `${e.app.id} · ${e.app.state}${e.via === 'history' ? ' · history' : ''}`,
       detail: e.group,

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { ConfigHolder } from '../../config';
 import type { CredentialStore } from '../../credentials';
+import { pickItemText } from '../../ui/labels';
 import { normaliseSourceUrl } from '../../model/ports';
 import type { SourceKind } from '../../model/types';
 import type { Store } from '../../store/store';
@@ -50,7 +51,7 @@ export async function setCredentials(credentials: CredentialStore, store: Store)
     return;
   }
   const pick = await vscode.window.showQuickPick(
-    configured.map((s) => ({ label: s.config.name, description: s.config.url, source: s })),
+    configured.map((s) => pickItemText({ label: s.config.name, description: s.config.url, source: s })),
     { title: 'Set Credentials: source' },
   );
   if (!pick) return;
@@ -60,22 +61,22 @@ export async function setCredentials(credentials: CredentialStore, store: Store)
       { label: 'Bearer token', value: 'bearer' as const },
       { label: 'None', description: 'forget saved credentials', value: 'none' as const },
     ],
-    { title: `Set Credentials for ${pick.label}` },
+    { title: `Set Credentials for ${pick.source.config.name}` },
   );
   if (!type) return;
   const url = pick.source.config.url;
   if (type.value === 'none') {
-    await credentials.set(pick.label, url, undefined);
+    await credentials.set(pick.source.config.name, url, undefined);
   } else if (type.value === 'basic') {
     const username = await vscode.window.showInputBox({ title: 'User name', ignoreFocusOut: true });
     if (username === undefined) return;
     const password = await vscode.window.showInputBox({ title: 'Password', password: true, ignoreFocusOut: true });
     if (password === undefined) return;
-    await credentials.set(pick.label, url, { type: 'basic', username, password });
+    await credentials.set(pick.source.config.name, url, { type: 'basic', username, password });
   } else {
     const token = await vscode.window.showInputBox({ title: 'Bearer token', password: true, ignoreFocusOut: true });
     if (!token) return;
-    await credentials.set(pick.label, url, { type: 'bearer', token });
+    await credentials.set(pick.source.config.name, url, { type: 'bearer', token });
   }
   store.forgetClient(pick.source.config.id);
   await store.refresh();

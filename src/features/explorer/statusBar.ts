@@ -9,6 +9,7 @@ import { formatAge, formatBytes } from '../../model/format';
 import { isLiveApplication, isSourceProblem } from '../../model/liveness';
 import { Command } from '../../commands';
 import { SafeMarkdown } from '../../ui/markdown';
+import { noIcons } from '../../ui/labels';
 
 export interface StatusSummary {
   readonly text: string;
@@ -39,7 +40,7 @@ export function summarise(store: Store, now: number): StatusSummary {
   if (failing.length > 0) {
     const f = failing[0];
     const more = failing.length > 1 ? ` (+${failing.length - 1})` : '';
-    return { text: `$(warning) Spark: ${f.config.name} unreachable${more} (${formatAge(now - (f.lastOkAt ?? f.error?.at ?? now))})${bell}`, warning: true, tooltip: [...lines, ...alertLines] };
+    return { text: `$(warning) Spark: ${noIcons(f.config.name)} unreachable${more} (${formatAge(now - (f.lastOkAt ?? f.error?.at ?? now))})${bell}`, warning: true, tooltip: [...lines, ...alertLines] };
   }
   if (running.length === 0) return { text: `$(zap) Spark${bell}`, warning: false, tooltip: lines.length ? ['No running application', ...lines, ...alertLines] : ['No Spark source found'] };
   return {
