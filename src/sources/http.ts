@@ -28,7 +28,8 @@ export type HttpErrorKind =
   | 'malformed' // JSON that does not parse or has the wrong shape
   | 'tooLarge'
   | 'redirect' // to another origin: not followed, credentials not forwarded
-  | 'cancelled';
+  | 'cancelled'
+  | 'config'; // the source's own settings cannot be used (its CA file cannot be read)
 
 export class HttpError extends Error {
   constructor(
@@ -85,6 +86,19 @@ function loadAxios(): Promise<typeof import('axios').default> {
   return axiosModule;
 }
 
+/**
+ * The PEM of a source's CA. A file that is missing or unreadable is a typed error when the
+ * client is made, so callers (the store's poll, "Open in Prometheus") show one message naming
+ * the file instead of Node's raw ENOENT escaping as an unhandled rejection.
+ */
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new HttpError('config', `CA file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
 function originOf(url: string): string {
   return new URL(url).origin;
 }
@@ -106,7 +120,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const origin = originOf(baseUrl);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? 3;
-  const ca = options.caFile ? readFileSync(options.caFile) : undefined;
+  const ca = options.caFile ? readCa(options.caFile) : undefined;
   // keepAlive: a poll is a handful of requests to one driver every few seconds; reusing the
   // socket keeps our cost on the driver low (DESIGN.md: ≤ 1 % of one core).
   const defaults = {

@@ -296,7 +296,8 @@ async function revealDataset(f: FeatureContext, appKey: string, rddId: number): 
     await vscode.commands.executeCommand('sparkObservatory.applications.focus');
   }
   const commands = await vscode.commands.getCommands(true);
-  if (commands.includes(OPEN_DASHBOARD_COMMAND) && (await f.store.prometheusClient())) {
+  // A Prometheus client that cannot be made (its CA file gone) is in the log already: no charts then.
+  if (commands.includes(OPEN_DASHBOARD_COMMAND) && (await f.store.prometheusClient().catch(() => undefined))) {
     await vscode.commands.executeCommand(OPEN_DASHBOARD_COMMAND, appKey);
   }
 }

@@ -137,7 +137,10 @@ export class ComparePanel {
       });
       const [a, b] = await Promise.all([read(this.request.a), read(this.request.b)]);
       const scrape = this.f.config.value.prometheus.scrapeIntervalSeconds;
-      const overlay = await loadOverlays(await store.prometheusClient(), a.runs[0], b.runs[0], { now, scrapeIntervalSeconds: scrape, signal: ctl.signal })
+      // Overlays are optional: a Prometheus client that cannot be made (a CA file gone) is a note, not a failed comparison.
+      const overlay = await store
+        .prometheusClient()
+        .then((prom) => loadOverlays(prom, a.runs[0], b.runs[0], { now, scrapeIntervalSeconds: scrape, signal: ctl.signal }))
         .catch((e: unknown) => ({ overlays: [], note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` }));
       if (ctl.signal.aborted) return;
       const c = buildComparison(a as Side, b as Side, overlay);

@@ -27,7 +27,7 @@ import {
   PanelRequest,
   planPanels,
   planRange,
-  prometheusLink,
+  prometheusLinkFor,
   timeWindow,
 } from './dashboardQueries';
 import { PANELS } from '../../model/promql';
@@ -230,13 +230,27 @@ export class DashboardPanel {
     }
   }
 
-  private async openInPrometheus(query: string): Promise<void> {
-    const prom = await this.host.store.prometheusClient();
+  /** Never rejects: a client that cannot be made (a CA file gone) is a log line and a message in the panel. */
+  async openInPrometheus(query: string): Promise<void> {
     const e = this.entry;
-    if (!prom || !query.trim()) return;
     const w = e ? timeWindow(this.state.range, dashboardApp(e, this.host.store), Date.now()) : { start: 0, end: 3600 };
-    await vscode.env.openExternal(vscode.Uri.parse(prometheusLink(prom.baseUrl, query.trim(), w.end - w.start), true));
+    const link = await prometheusLinkFor(() => this.host.store.prometheusClient(), query, w.end - w.start);
+    let problem = 'problem' in link ? link.problem : undefined;
+    if ('url' in link) {
+      try {
+        await vscode.env.openExternal(vscode.Uri.parse(link.url, true));
+      } catch (err) {
+        problem = `Open in Prometheus: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    if (!problem) return;
+    this.host.f.log.warn(`dashboard ${this.state.appKey}: ${problem}`);
+    // As a failed refresh: the charts stay, the status line says what went wrong.
+    this.post(DataMessage, { panels: [], fetchedAt: Date.now(), start: 0, end: 0, profiles: [], scrapeIntervalSeconds: 0, problem });
+    this.lastProblem = problem;
   }
+  /** The last problem the panel was told of, for the extension's own tests. */
+  lastProblem: string | undefined;
 
   private sendInit(problem?: string): void {
     const e = this.entry;
