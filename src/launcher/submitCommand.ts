@@ -7,6 +7,8 @@
  * hook and then runs the file as `python file.py args...` would.
  */
 
+import { javaRedactionRegex, redact, REDACTED_VALUE, sparkRedacts } from '../model/redaction';
+
 /** What a run needs to know. Paths are absolute. */
 export interface SubmitOptions {
   /** The spark-submit executable. */
@@ -125,8 +127,24 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command line as a person would type it (env assignments first). */
+/**
+ * The command line as a person would type it (env assignments first), for the log, the terminal
+ * and the run record: conf values and environment variables Spark would redact (its default
+ * `spark.redaction.regex`, and the job's own when it sets one) are shown as Spark shows them,
+ * `*********(redacted)`, and URLs lose their credentials. spark-submit itself gets `c` as it is.
+ */
 export function commandLine(c: SubmitCommand): string {
-  const env = Object.entries(c.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  return [...env, shellQuote(c.command), ...c.args.map(shellQuote)].join(' ');
+  // `--conf k=v` as [k, v]; any other argument as undefined.
+  const confs = c.args.map((a, i) => {
+    const eq = a.indexOf('=');
+    return c.args[i - 1] === '--conf' && eq > 0 ? ([a.slice(0, eq), a.slice(eq + 1)] as const) : undefined;
+  });
+  const own = javaRedactionRegex(confs.find((kv) => kv?.[0] === 'spark.redaction.regex')?.[1]);
+  const value = (k: string, v: string) => (sparkRedacts(k, v, own) ? REDACTED_VALUE : v);
+  const env = Object.entries(c.env).map(([k, v]) => `${k}=${shellQuote(value(k, v))}`);
+  const args = c.args.map((a, i) => {
+    const kv = confs[i];
+    return shellQuote(kv ? `${kv[0]}=${value(kv[0], kv[1])}` : a);
+  });
+  return redact([...env, shellQuote(c.command), ...args].join(' '));
 }

@@ -8,6 +8,10 @@ import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { redact } from '../model/redaction';
+
+/** Strips credentials from text meant for logs (model/redaction.ts): every error message here goes through it. */
+export { redact };
 
 export type Credentials =
   | { readonly type: 'basic'; readonly username: string; readonly password: string }
@@ -24,7 +28,8 @@ export type HttpErrorKind =
   | 'malformed' // JSON that does not parse or has the wrong shape
   | 'tooLarge'
   | 'redirect' // to another origin: not followed, credentials not forwarded
-  | 'cancelled';
+  | 'cancelled'
+  | 'config'; // the source's own settings cannot be used (its CA file cannot be read)
 
 export class HttpError extends Error {
   constructor(
@@ -86,12 +91,17 @@ function loadAxios(): Promise<typeof import('axios').default> {
   return axiosModule;
 }
 
-/** Strips credentials from text meant for logs: userinfo in URLs, auth headers, token params. */
-export function redact(text: string): string {
-  return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@')
-    .replace(/\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)(basic|bearer)?\s*[^\s"',}]+/gi, '$1$2$3 ***')
-    .replace(/([?&](?:token|access_token|api_key|apikey|password|secret)=)[^&\s]+/gi, '$1***');
+/**
+ * The PEM of a source's CA. A file that is missing or unreadable is a typed error when the
+ * client is made, so callers (the store's poll, "Open in Prometheus") show one message naming
+ * the file instead of Node's raw ENOENT escaping as an unhandled rejection.
+ */
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new HttpError('config', `CA file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
 }
 
 function originOf(url: string): string {
@@ -115,7 +125,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const origin = originOf(baseUrl);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? 3;
-  const ca = options.caFile ? readFileSync(options.caFile) : undefined;
+  const ca = options.caFile ? readCa(options.caFile) : undefined;
   // keepAlive: a poll is a handful of requests to one driver every few seconds; reusing the
   // socket keeps our cost on the driver low (DESIGN.md: ≤ 1 % of one core).
   const defaults = {

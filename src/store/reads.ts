@@ -38,7 +38,8 @@ export class StoreReads {
 
   private async rest(e: AppEntry): Promise<SparkRestClient> {
     const s = this.host.source(e.sourceId);
-    if (!s || (s.kind !== 'driver' && s.kind !== 'history')) throw new ReadUnavailable(`the source serving ${e.app.id} is gone`);
+    const kind = s?.kind ?? s?.config.kind;
+    if (!s || (kind !== 'driver' && kind !== 'history')) throw new ReadUnavailable(`the source serving ${e.app.id} is gone`);
     return new SparkRestClient(await this.host.client(s.config));
   }
 
@@ -99,7 +100,7 @@ export class StoreReads {
   private prometheusSource(key: string) {
     const e = this.host.entry(key);
     const group = e?.group ?? key.split('|')[0];
-    const all = this.host.sources().filter((s) => s.kind === 'prometheus');
+    const all = this.host.sources().filter((s) => (s.kind ?? s.config.kind) === 'prometheus');
     const mine = all.filter((s) => s.group === group);
     const pick = (list: typeof all) => list.find((x) => x.status !== 'error') ?? list[0];
     return mine.length > 0 ? pick(mine) : all.length === 1 ? all[0] : undefined;

@@ -13,10 +13,15 @@ export class SafeMarkdown {
     this.md.supportHtml = false;
     this.md.supportThemeIcons = false;
   }
-  /** Our own bold label followed by untrusted text. */
+  /**
+   * A bold label followed by a value, both escaped: labels carry Spark's strings too (the
+   * executor address of a cached dataset's row, a configuration key).
+   */
   field(label: string, value: string | undefined): this {
     if (value === undefined || value === '') return this;
-    this.md.appendMarkdown(`**${label}:** `);
+    this.md.appendMarkdown('**');
+    this.md.appendText(`${label}:`);
+    this.md.appendMarkdown('** ');
     this.md.appendText(value);
     this.md.appendMarkdown('  \n');
     return this;

@@ -30,6 +30,7 @@ import {
   planPanels,
   planRange,
   prometheusLink,
+  prometheusLinkFor,
   timeWindow,
   toSeriesData,
 } from '../../src/features/dashboard/dashboardQueries';
@@ -285,6 +286,14 @@ describe('panel data', () => {
   test('the "open in Prometheus" link carries the query and no credentials', () => {
     const link = prometheusLink('http://alice:secret@127.0.0.1:9090/prom', 'sum(rate(x[1m]))', 3600);
     assert.equal(link, 'http://127.0.0.1:9090/prom/graph?g0.expr=sum(rate(x%5B1m%5D))&g0.tab=0&g0.range_input=1h');
+  });
+
+  test('"open in Prometheus" says why when there is no client to open (a CA file that cannot be read), never throws', async () => {
+    const broken = () => Promise.reject(new HttpError('config', 'CA file /nope/ca.pem cannot be read (ENOENT)'));
+    assert.deepEqual(await prometheusLinkFor(broken, 'up', 3600), { problem: 'Open in Prometheus: CA file /nope/ca.pem cannot be read (ENOENT)' });
+    assert.deepEqual(await prometheusLinkFor(async () => undefined, 'up', 3600), { problem: 'Open in Prometheus: no Prometheus source answers' });
+    assert.deepEqual(await prometheusLinkFor(async () => ({ baseUrl: 'http://127.0.0.1:9090' }), '  ', 3600), { problem: 'Open in Prometheus: the query is empty' });
+    assert.deepEqual(await prometheusLinkFor(async () => ({ baseUrl: 'http://127.0.0.1:9090' }), ' up ', 3600), { url: 'http://127.0.0.1:9090/graph?g0.expr=up&g0.tab=0&g0.range_input=1h' });
   });
 });
 

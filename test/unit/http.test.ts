@@ -43,6 +43,43 @@ describe('a CA file per source', () => {
   });
 });
 
+describe('a CA file that cannot be read', () => {
+  test('is a typed error naming the file, when the client is made', () => {
+    assert.throws(
+      () => createHttpClient({ baseUrl: 'https://127.0.0.1:1', timeoutMs: 1000, caFile: '/nonexistent/so-ca.pem' }),
+      (e: unknown) => e instanceof HttpError && e.kind === 'config' && e.message === 'CA file /nonexistent/so-ca.pem cannot be read (ENOENT)',
+    );
+  });
+
+  test('puts its source in an error state, logged once, and no Prometheus client is handed out', async () => {
+    const warnings: string[] = [];
+    const store = new Store(
+      {
+        configured: [{ name: 'prom', url: 'https://127.0.0.1:1', kind: 'prometheus', caFile: '/nonexistent/so-ca.pem' }],
+        discovery: { enabled: false, driverPorts: [], historyServerPort: 0, masterPort: 0, prometheusPort: 0 },
+        refreshIntervalMs: 1000,
+        statusBarIntervalMs: 5000,
+        requestTimeoutMs: 1000,
+        historyMaxApplications: 5,
+      },
+      {
+        // As extension.ts makes clients: async, so a throw is a rejection.
+        makeClient: async (s: SourceConfig, t: number): Promise<HttpClient> => createHttpClient({ baseUrl: s.url, timeoutMs: t, caFile: s.caFile }),
+        log: { info: () => {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(`error ${m}`) },
+      },
+    );
+    for (let i = 0; i < 3; i++) await store.refresh();
+    assert.deepEqual(store.source('prom')?.error && { kind: store.source('prom')!.error!.kind, message: store.source('prom')!.error!.message }, {
+      kind: 'config',
+      message: 'CA file /nonexistent/so-ca.pem cannot be read (ENOENT)',
+    });
+    assert.deepEqual(warnings, ['prom (https://127.0.0.1:1): CA file /nonexistent/so-ca.pem cannot be read (ENOENT)']);
+    // Reading it says why, as a typed error (the dashboard shows it in its status line).
+    await assert.rejects(store.reads.prometheusFor('local|app-1'), { kind: 'config' });
+    store.dispose();
+  });
+});
+
 describe('backoff of a failing source', () => {
   let server: http.Server;
   let url: string;

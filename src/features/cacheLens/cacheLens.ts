@@ -10,6 +10,7 @@
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import type { FeatureContext } from '../../featureContext';
+import type { ConfigSource } from '../../config';
 import type { AppEntry, Store } from '../../store/store';
 import { PythonScan, mightContainCacheCall, scanPythonSource } from '../../model/cacheScanner';
 import { cacheFigures, CacheMatch } from '../../model/cacheMatcher';
@@ -18,6 +19,7 @@ import { cacheLensText, distributionRows, figuresText, memoryExplanation } from 
 import { formatAge, formatBytes } from '../../model/format';
 import { storageLevelName } from '../../model/appSummary';
 import { SafeMarkdown } from '../../ui/markdown';
+import { noIcons, pickItemText } from '../../ui/labels';
 import type { RunRegistry } from '../../store/runs';
 
 
@@ -54,10 +56,11 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
   constructor(
     private readonly store: Store,
     private readonly runs: RunRegistry,
+    config: ConfigSource,
     private readonly now: () => number = Date.now,
     private readonly log?: { warn(msg: string): void },
   ) {
-    this.enabled = readEnabled();
+    this.enabled = config.value.cacheLensEnabled;
     this.subs.push(
       store.onDidChange(() => {
         this.updateWatches();
@@ -68,9 +71,9 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
       store.cacheImpacts.onDidChange(() => this.changed.fire()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateWatches()),
       vscode.workspace.onDidCloseTextDocument((d) => this.scans.delete(d.uri.toString())),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('sparkObservatory.cacheLens.enabled')) return;
-        this.enabled = readEnabled();
+      config.onDidChange((c) => {
+        if (c.cacheLensEnabled === this.enabled) return;
+        this.enabled = c.cacheLensEnabled;
         this.updateWatches();
         this.changed.fire();
       }),
@@ -111,7 +114,9 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
     }
     if (scan.calls.length === 0) return lenses;
     for (const l of this.callLenses(doc, scan)) {
-      const text = cacheLensText(l.state);
+      // The title carries Spark's storage level: `$(…)` in it is text, not an icon.
+      const lens = cacheLensText(l.state);
+      const text = { ...lens, title: noIcons(lens.title) };
       const range = new vscode.Range(l.call.line, l.call.character, l.call.line, Math.max(l.call.endCharacter, l.call.character));
       const command: vscode.Command =
         text.action === 'run'
@@ -264,10 +269,6 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
   }
 }
 
-function readEnabled(): boolean {
-  return vscode.workspace.getConfiguration('sparkObservatory.cacheLens').get<boolean>('enabled', true) !== false;
-}
-
 function watchable(e: AppEntry): boolean {
   return e.app.state === 'running' && (e.via === 'driver' || e.via === 'history');
 }
@@ -279,7 +280,7 @@ function candidatesOf(m: CacheMatch | undefined): number[] {
 async function pickDataset(store: Store, lens: CacheLensProvider, uri: string, line: number, appKey: string, rddIds: number[]): Promise<void> {
   const datasets = (store.detail(appKey)?.detail.cachedDatasets ?? []).filter((d) => rddIds.includes(d.rddId));
   const executors = store.detail(appKey)?.detail.executors;
-  const items = datasets.map((d) => ({
+  const items = datasets.map((d) => pickItemText({
     label: `rdd ${d.rddId}`,
     description: figuresText(cacheFigures(d, executors)),
     detail: d.name.split('\n', 1)[0].slice(0, 200),
@@ -291,7 +292,7 @@ async function pickDataset(store: Store, lens: CacheLensProvider, uri: string, l
 }
 
 export function register(f: FeatureContext): CacheLensProvider {
-  const lens = new CacheLensProvider(f.store, f.store.runs, Date.now, f.log);
+  const lens = new CacheLensProvider(f.store, f.store.runs, f.config, Date.now, f.log);
   f.context.subscriptions.push(
     lens,
     vscode.languages.registerCodeLensProvider(LENS_SELECTOR, lens),

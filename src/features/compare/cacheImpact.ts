@@ -41,9 +41,8 @@ function alive(pid: number): boolean {
 
 /** The folder Run File with Observability writes event logs to (as runFile.ts decides it). */
 function eventLogDir(f: FeatureContext): string {
-  const c = vscode.workspace.getConfiguration('sparkObservatory.run');
-  const extra = c.get<Record<string, unknown>>('extraConf', {}) ?? {};
-  const conf = typeof extra['spark.eventLog.dir'] === 'string' ? (extra['spark.eventLog.dir'] as string) : '';
+  const run = f.config.value.run;
+  const conf = run.extraConf['spark.eventLog.dir'] ?? '';
   if (conf.startsWith('file:')) {
     try {
       return fileURLToPath(conf);
@@ -51,7 +50,7 @@ function eventLogDir(f: FeatureContext): string {
       /* fall through */
     }
   }
-  return c.get<string>('eventLogDir', '')?.trim() || path.join(f.context.globalStorageUri.fsPath, 'eventlog');
+  return run.eventLogDir || path.join(f.context.globalStorageUri.fsPath, 'eventlog');
 }
 
 /** A Run File with Observability run as the measurement sees it. */
@@ -135,7 +134,7 @@ async function measure(f: FeatureContext, host: CompareHost, uriArg: unknown, li
   if (t.doc.isDirty) await t.doc.save();
   const where = `${path.basename(file)}:${t.call.line + 1}`;
   const callText = `${t.call.receiver}.${t.call.kind}()`.replace(/\.sqlCacheTable\(\)$/, '');
-  const n = Math.max(1, Math.min(20, Math.floor(vscode.workspace.getConfiguration('sparkObservatory.measureCacheImpact').get<number>('runs', 1) || 1)));
+  const n = f.config.value.measureCacheImpactRuns;
   const logDir = eventLogDir(f);
 
   const start = async (variant: CacheVariant): Promise<StartedRun | undefined> => {

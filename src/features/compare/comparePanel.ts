@@ -13,7 +13,9 @@ import type { FeatureContext } from '../../featureContext';
 import type { Store } from '../../store/store';
 import { appKeyArg, appKeysArg } from '../../ui/commandArgs';
 import { makeNonce } from '../../ui/webviewHtml';
+import { pickItemText } from '../../ui/labels';
 import { compareHtml } from './compareHtml';
+import { exportTable, ExportStatus } from './compareExport';
 import { buildComparison, Comparison, RunData, Side } from './compareData';
 import { appPickItems } from '../../model/compareView';
 import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../../model/compare';
@@ -134,7 +136,8 @@ export class ComparePanel {
         role: s.role,
       });
       const [a, b] = await Promise.all([read(this.request.a), read(this.request.b)]);
-      const scrape = vscode.workspace.getConfiguration('sparkObservatory.prometheus').get<number>('scrapeInterval', 0);
+      const scrape = this.f.config.value.prometheus.scrapeIntervalSeconds;
+      // Overlays are optional: a Prometheus that cannot be read (a CA file gone) is a note, not a failed comparison.
       const overlay = await store.reads.overlays(a.runs[0], b.runs[0], { scrapeIntervalSeconds: scrape, signal: ctl.signal });
       if (ctl.signal.aborted) return;
       const c = buildComparison(a as Side, b as Side, overlay);
@@ -163,29 +166,33 @@ export class ComparePanel {
       : `${comparisonToMarkdown(c.a, c.b, c.rows)}\n${stagesToMarkdown(c.stages)}`;
   }
 
-  async export(format: 'markdown' | 'csv', target: 'clipboard' | 'file'): Promise<void> {
+  /** Never rejects: a failed copy or write is an error status in the panel and a log line. `to` (tests) skips the dialog. */
+  async export(format: 'markdown' | 'csv', target: 'clipboard' | 'file', to?: vscode.Uri): Promise<void> {
     const text = this.exportText(format);
     if (text === undefined) return;
     this.lastExport = text;
-    const kind = format === 'csv' ? 'CSV' : 'Markdown';
-    if (target === 'clipboard') {
-      await vscode.env.clipboard.writeText(text);
-      this.setStatus('info', `Copied the table as ${kind} to the clipboard.`);
-      return;
-    }
     const c = this.comparison!;
     const base = `spark-compare-${c.a.appId.split(',')[0]}-vs-${c.b.appId.split(',')[0]}`.replace(/[^\w.-]+/g, '_');
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = `${base}.${format === 'csv' ? 'csv' : 'md'}`;
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      filters: format === 'csv' ? { CSV: ['csv'] } : { Markdown: ['md'] },
-      saveLabel: `Save ${kind}`,
+    const status = await exportTable(text, format, target, `${base}.${format === 'csv' ? 'csv' : 'md'}`, {
+      copy: (t) => vscode.env.clipboard.writeText(t),
+      pickFile: (name, f) => {
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        return to ? Promise.resolve(to) : vscode.window.showSaveDialog({
+          defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+          filters: f === 'csv' ? { CSV: ['csv'] } : { Markdown: ['md'] },
+          saveLabel: `Save ${f === 'csv' ? 'CSV' : 'Markdown'}`,
+        });
+      },
+      write: (uri, bytes) => vscode.workspace.fs.writeFile(uri, bytes),
+      nameOf: (uri) => (uri.scheme === 'file' ? path.basename(uri.fsPath) : uri.toString()),
     });
-    if (!uri) return;
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
-    this.setStatus('info', `Saved the table as ${kind} to ${uri.scheme === 'file' ? path.basename(uri.fsPath) : uri.toString()}.`);
+    if (!status) return;
+    if (status.kind === 'error') this.f.log.warn(`compare: ${status.text}`);
+    this.lastExportStatus = status;
+    this.setStatus(status.kind, status.text);
   }
+  /** The status line of the last export, for the extension's own tests. */
+  lastExportStatus: ExportStatus | undefined;
 
   dispose(): void {
     if (this.disposed) return;
@@ -226,7 +233,7 @@ async function pickApplication(store: Store, title: string, exclude?: string): P
     })),
     Date.now(),
     exclude,
-  );
+  ).map(pickItemText);
   if (items.length === 0) {
     void vscode.window.showInformationMessage(
       exclude ? 'There is no other Spark application to compare with.' : 'No Spark application is known yet: start one, or add a source (a History Server lists finished ones).',

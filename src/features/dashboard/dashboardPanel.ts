@@ -12,10 +12,12 @@ import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { FeatureContext } from '../../featureContext';
+import type { Config } from '../../config';
 import type { AppEntry, Store } from '../../store/store';
 import { appKeyArg } from '../../ui/commandArgs';
 import { dashboardHtml } from './dashboardHtml';
 import { makeNonce } from '../../ui/webviewHtml';
+import { pickItemText } from '../../ui/labels';
 import {
   DashboardApp,
   detect,
@@ -26,7 +28,7 @@ import {
   PanelRequest,
   planPanels,
   planRange,
-  prometheusLink,
+  prometheusLinkFor,
   timeWindow,
 } from './dashboardQueries';
 import { PANELS } from '../../model/promql';
@@ -52,25 +54,8 @@ import {
 } from '../../shared/protocol';
 
 export const DASHBOARD_VIEW_TYPE = 'sparkObservatory.dashboard';
-const SETTINGS = 'sparkObservatory.prometheus';
 /** Profiles are looked for again this often: metrics can appear after the first executor starts. */
 const REDETECT_MS = 60_000;
-
-interface DashboardSettings {
-  readonly queryOverrides: Readonly<Record<string, string>>;
-  readonly scrapeIntervalSeconds: number;
-}
-
-function readSettings(): DashboardSettings {
-  const c = vscode.workspace.getConfiguration(SETTINGS);
-  const raw = c.get<unknown>('queryOverrides', {});
-  const queryOverrides: Record<string, string> = {};
-  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
-    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' && v.trim()) queryOverrides[k] = v;
-  }
-  const s = c.get<number>('scrapeInterval', 0);
-  return { queryOverrides, scrapeIntervalSeconds: typeof s === 'number' && Number.isFinite(s) && s > 0 ? s : 0 };
-}
 
 function dashboardApp(e: AppEntry, store: Store): DashboardApp {
   const ns = store.detail(e.key)?.detail.environment?.sparkProperties['spark.metrics.namespace'];
@@ -101,9 +86,6 @@ export class DashboardHost implements vscode.Disposable {
       }),
       f.config.onDidChange(() => {
         for (const p of this.panels.values()) p.settingsChanged();
-      }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SETTINGS)) for (const p of this.panels.values()) p.settingsChanged();
       }),
     );
   }
@@ -175,7 +157,10 @@ export class DashboardPanel {
   private detection: { value: Detection; at: number; appId: string } | undefined;
   private lastOk = false;
   private lastStepSeconds = 0;
-  private settings = readSettings();
+  /** `sparkObservatory.prometheus.*`, read from the one settings snapshot. */
+  private get settings(): Config['prometheus'] {
+    return this.host.f.config.value.prometheus;
+  }
   private readonly subs: vscode.Disposable[] = [];
   /** What the last refresh posted, for the extension's own tests. */
   lastData: DataParams | undefined;
@@ -245,13 +230,27 @@ export class DashboardPanel {
     }
   }
 
-  private async openInPrometheus(query: string): Promise<void> {
-    const prom = await this.host.store.reads.prometheusFor(this.state.appKey);
+  /** Never rejects: a client that cannot be made (a CA file gone) is a log line and a message in the panel. */
+  async openInPrometheus(query: string): Promise<void> {
     const e = this.entry;
-    if (!prom || !query.trim()) return;
     const w = e ? timeWindow(this.state.range, dashboardApp(e, this.host.store), Date.now()) : { start: 0, end: 3600 };
-    await vscode.env.openExternal(vscode.Uri.parse(prometheusLink(prom.baseUrl, query.trim(), w.end - w.start), true));
+    const link = await prometheusLinkFor(() => this.host.store.reads.prometheusFor(this.state.appKey), query, w.end - w.start);
+    let problem = 'problem' in link ? link.problem : undefined;
+    if ('url' in link) {
+      try {
+        await vscode.env.openExternal(vscode.Uri.parse(link.url, true));
+      } catch (err) {
+        problem = `Open in Prometheus: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    if (!problem) return;
+    this.host.f.log.warn(`dashboard ${this.state.appKey}: ${problem}`);
+    // As a failed refresh: the charts stay, the status line says what went wrong.
+    this.post(DataMessage, { panels: [], fetchedAt: Date.now(), start: 0, end: 0, profiles: [], scrapeIntervalSeconds: 0, problem });
+    this.lastProblem = problem;
   }
+  /** The last problem the panel was told of, for the extension's own tests. */
+  lastProblem: string | undefined;
 
   private sendInit(problem?: string): void {
     const e = this.entry;
@@ -294,7 +293,6 @@ export class DashboardPanel {
   }
 
   settingsChanged(): void {
-    this.settings = readSettings();
     this.detection = undefined;
     this.refreshNow();
   }
@@ -412,7 +410,7 @@ async function pickApplication(store: Store): Promise<AppEntry | undefined> {
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    apps.map((e) => ({
+    apps.map((e) => pickItemText({
       label: e.app.name || e.app.id,
       description: `${e.app.id} · ${e.app.state}${e.via === 'history' ? ' · history' : ''}`,
       detail: e.group,

@@ -260,3 +260,24 @@ export function prometheusLink(baseUrl: string, query: string, rangeSeconds: num
   }
   return promqlUiLink(base, query, Math.max(60, Math.round(rangeSeconds)));
 }
+
+/**
+ * The "open in Prometheus" link for a query, or why there is none: the client may fail to be
+ * made (a source's CA file that cannot be read is an HttpError of kind `config`), and that is a
+ * message for the panel, never an unhandled rejection.
+ */
+export async function prometheusLinkFor(
+  client: () => Promise<{ readonly baseUrl: string } | undefined>,
+  query: string,
+  rangeSeconds: number,
+): Promise<{ readonly url: string } | { readonly problem: string }> {
+  const q = query.trim();
+  if (!q) return { problem: 'Open in Prometheus: the query is empty' };
+  let prom: { readonly baseUrl: string } | undefined;
+  try {
+    prom = await client();
+  } catch (e) {
+    return { problem: `Open in Prometheus: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return prom ? { url: prometheusLink(prom.baseUrl, q, rangeSeconds) } : { problem: 'Open in Prometheus: no Prometheus source answers' };
+}

@@ -35,7 +35,7 @@ export function register(f: FeatureContext): Explorer {
     view.onDidExpandElement((e) => tree.expanded(e.element)),
     view.onDidCollapseElement((e) => tree.collapsed(e.element)),
     vscode.commands.registerCommand(Command.Refresh, () => store.refresh()),
-    vscode.commands.registerCommand(Command.AddSource, () => addSource()),
+    vscode.commands.registerCommand(Command.AddSource, () => addSource(f.config)),
     vscode.commands.registerCommand(Command.SetCredentials, () => setCredentials(f.credentials, store)),
     vscode.commands.registerCommand(Command.OpenSparkUi, (node?: Node) => {
       if (!hasApp(node)) return;

@@ -1,7 +1,8 @@
 /** Add Source and Set Credentials: quick inputs that write settings and SecretStorage. */
 import * as vscode from 'vscode';
-import { SECTION } from '../../config';
+import type { ConfigHolder } from '../../config';
 import type { CredentialStore } from '../../credentials';
+import { pickItemText } from '../../ui/labels';
 import { normaliseSourceUrl } from '../../model/ports';
 import type { SourceKind } from '../../model/types';
 import type { Store } from '../../store/store';
@@ -14,7 +15,7 @@ const KIND_PICKS: Array<vscode.QuickPickItem & { sourceKind: SourceKind | undefi
   { label: 'Prometheus', description: 'e.g. :9090', sourceKind: 'prometheus' },
 ];
 
-export async function addSource(): Promise<void> {
+export async function addSource(config: ConfigHolder): Promise<void> {
   const url = await vscode.window.showInputBox({
     title: 'Add Spark Source (1/3): URL',
     prompt: 'Base URL of a Spark driver, History Server, standalone Master or Prometheus; paths after the host are kept.',
@@ -33,12 +34,12 @@ export async function addSource(): Promise<void> {
   if (!name) return;
   const kind = await vscode.window.showQuickPick(KIND_PICKS, { title: 'Add Spark Source (3/3): kind', ignoreFocusOut: true });
   if (!kind) return;
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const current = (config.get<unknown[]>('sources') ?? []).filter((s) => (s as { name?: string }).name !== name.trim());
+  const saved = config.userValue('sources');
+  const current = (Array.isArray(saved) ? saved : []).filter((s) => (s as { name?: string } | null)?.name !== name.trim());
   const entry: Record<string, string> = { name: name.trim(), url: normalised };
   if (kind.sourceKind) entry.kind = kind.sourceKind;
   // Sources are machine-scoped settings: they live in user settings, never in a workspace.
-  await config.update('sources', [...current, entry], vscode.ConfigurationTarget.Global);
+  await config.update('sources', [...current, entry]);
 }
 
 export async function setCredentials(credentials: CredentialStore, store: Store): Promise<void> {
@@ -50,7 +51,7 @@ export async function setCredentials(credentials: CredentialStore, store: Store)
     return;
   }
   const pick = await vscode.window.showQuickPick(
-    configured.map((s) => ({ label: s.config.name, description: s.config.url, source: s })),
+    configured.map((s) => pickItemText({ label: s.config.name, description: s.config.url, source: s })),
     { title: 'Set Credentials: source' },
   );
   if (!pick) return;
@@ -60,22 +61,22 @@ export async function setCredentials(credentials: CredentialStore, store: Store)
       { label: 'Bearer token', value: 'bearer' as const },
       { label: 'None', description: 'forget saved credentials', value: 'none' as const },
     ],
-    { title: `Set Credentials for ${pick.label}` },
+    { title: `Set Credentials for ${pick.source.config.name}` },
   );
   if (!type) return;
   const url = pick.source.config.url;
   if (type.value === 'none') {
-    await credentials.set(pick.label, url, undefined);
+    await credentials.set(pick.source.config.name, url, undefined);
   } else if (type.value === 'basic') {
     const username = await vscode.window.showInputBox({ title: 'User name', ignoreFocusOut: true });
     if (username === undefined) return;
     const password = await vscode.window.showInputBox({ title: 'Password', password: true, ignoreFocusOut: true });
     if (password === undefined) return;
-    await credentials.set(pick.label, url, { type: 'basic', username, password });
+    await credentials.set(pick.source.config.name, url, { type: 'basic', username, password });
   } else {
     const token = await vscode.window.showInputBox({ title: 'Bearer token', password: true, ignoreFocusOut: true });
     if (!token) return;
-    await credentials.set(pick.label, url, { type: 'bearer', token });
+    await credentials.set(pick.source.config.name, url, { type: 'bearer', token });
   }
   store.forgetClient(pick.source.config.id);
   await store.refresh();

@@ -10,6 +10,7 @@ import { isLiveApplication, isSourceProblem } from '../../model/liveness';
 import { BuiltinCommand } from '../../commands';
 import { ChangeKeys } from '../../store/changes';
 import { SafeMarkdown } from '../../ui/markdown';
+import { noIcons } from '../../ui/labels';
 
 export interface StatusSummary {
   readonly text: string;
@@ -49,7 +50,7 @@ export function summarise(store: Store, now: number): StatusSummary {
   if (failing.length > 0) {
     const f = failing[0];
     const more = failing.length > 1 ? ` (+${failing.length - 1})` : '';
-    return { text: `$(warning) Spark: ${f.config.name} unreachable${more} (${formatAge(now - (f.lastOkAt ?? f.error?.at ?? now))})${bell}`, warning: true, tooltip: [...lines, ...alertLines] };
+    return { text: `$(warning) Spark: ${noIcons(f.config.name)} unreachable${more} (${formatAge(now - (f.lastOkAt ?? f.error?.at ?? now))})${bell}`, warning: true, tooltip: [...lines, ...alertLines] };
   }
   if (running.length === 0) return { text: `$(zap) Spark${bell}`, warning: false, tooltip: lines.length ? ['No running application', ...lines, ...alertLines] : ['No Spark source found'] };
   if (!exact) {

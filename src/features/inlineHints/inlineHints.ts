@@ -14,6 +14,7 @@ import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import type { FeatureContext } from '../../featureContext';
+import type { Config, ConfigHolder } from '../../config';
 import type { AppEntry, Store } from '../../store/store';
 import { summariseJobsByLine, type LineSummary, type PathMapping } from '../../model/callSite';
 import { findSparkSessionCreation } from '../../model/cacheScanner';
@@ -25,7 +26,6 @@ import {
   hintLine,
   hintText,
   linesByFile,
-  parsePathMappings,
   placeFindings,
   replacesRun,
   stageRows,
@@ -41,7 +41,6 @@ import { ChangeKeys, DetailKey, parseChangeKey } from '../../store/changes';
 /** The lists hints and findings are made of. */
 const HINT_PARTS: ReadonlySet<DetailKey> = new Set(['jobs', 'stages', 'executors', 'environment', 'taskSummaries']);
 
-const SECTION = 'sparkObservatory';
 /** Hints follow the store, but not faster than this: a poll can emit twice in a row. */
 const DEBOUNCE_MS = 250;
 const PY_GLOB = '**/*.py';
@@ -72,13 +71,8 @@ interface Settings {
   readonly mappings: readonly PathMapping[];
 }
 
-function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration(SECTION);
-  return {
-    hints: c.get<boolean>('inlineHints.enabled', true) !== false,
-    findings: c.get<boolean>('findings.enabled', true) !== false,
-    mappings: parsePathMappings(c.get<unknown>('hints.pathMappings', {})),
-  };
+function settingsOf(c: Config): Settings {
+  return { hints: c.inlineHintsEnabled, findings: c.findingsEnabled, mappings: c.pathMappings };
 }
 
 function isPythonFile(doc: vscode.TextDocument): boolean {
@@ -99,7 +93,7 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
   private readonly sessionLines = new Map<string, { appKey: string; line: number | undefined }>();
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('Spark');
   private readonly subs: vscode.Disposable[] = [];
-  private settings = readSettings();
+  private settings: Settings;
   private workspaceFiles: string[] = [];
   private mapper = new DriverPathMapper([]);
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -118,8 +112,10 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
   constructor(
     private readonly store: Store,
     private readonly log: vscode.LogOutputChannel,
+    private readonly config: ConfigHolder,
     private readonly now: () => number = Date.now,
   ) {
+    this.settings = settingsOf(config.value);
     const files = vscode.workspace.createFileSystemWatcher(PY_GLOB, false, false, false);
     this.subs.push(
       this.diagnostics,
@@ -134,10 +130,9 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
         this.render();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.listSoon()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration(SECTION)) return;
+      config.onDidChange((c) => {
         const before = this.settings;
-        this.settings = readSettings();
+        this.settings = settingsOf(c);
         if (JSON.stringify(before.mappings) !== JSON.stringify(this.settings.mappings)) this.rebuildMapper();
         this.updateWatches();
         this.update();
@@ -396,7 +391,7 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
   }
 
   async toggle(): Promise<void> {
-    await vscode.workspace.getConfiguration(SECTION).update('inlineHints.enabled', !this.settings.hints, vscode.ConfigurationTarget.Global);
+    await this.config.update('inlineHints.enabled', !this.settings.hints);
   }
 
   dispose(): void {
@@ -410,7 +405,7 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
 }
 
 export function register(f: FeatureContext): void {
-  const hints = new InlineHints(f.store, f.log);
+  const hints = new InlineHints(f.store, f.log, f.config);
   f.context.subscriptions.push(
     hints,
     vscode.languages.registerHoverProvider(SELECTOR, hints),

@@ -27,23 +27,6 @@ export interface RunFileOptions {
   readonly preserveFocus?: boolean;
 }
 
-interface RunSettings {
-  readonly master: string;
-  readonly eventLogDir: string;
-  readonly extraConf: Record<string, string>;
-}
-
-function readRunSettings(): RunSettings {
-  const c = vscode.workspace.getConfiguration('sparkObservatory.run');
-  const raw = c.get<unknown>('extraConf', {});
-  const extraConf: Record<string, string> = {};
-  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
-    for (const [k, v] of Object.entries(raw)) if (['string', 'number', 'boolean'].includes(typeof v)) extraConf[k] = String(v);
-  }
-  const master = c.get<string>('master', 'local[*]')?.trim() || 'local[*]';
-  return { master, eventLogDir: c.get<string>('eventLogDir', '')?.trim() ?? '', extraConf };
-}
-
 /** The interpreter of the selected Python environment: the Python extension's API, else the setting, else python3. */
 async function selectedPython(resource: vscode.Uri): Promise<string> {
   const ext = vscode.extensions.getExtension<{
@@ -176,7 +159,7 @@ export class RunFileCommand implements vscode.Disposable {
     if (open?.isDirty) await open.save();
 
     const cfg = this.f.config.value;
-    const settings = readRunSettings();
+    const settings = cfg.run;
     const python = await selectedPython(uri);
     const found = await findSparkSubmit({ setting: cfg.sparkSubmitPath, pathEnv: process.env.PATH, sparkHome: process.env.SPARK_HOME, python });
     if ('error' in found) {

@@ -5,6 +5,8 @@
  * two selected application nodes do the same; the export writes the table.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
@@ -99,6 +101,28 @@ describe('compare runs in the extension host', function () {
       console.log(`    ${md.split('\n').slice(0, 4).join('\n    ')}`);
     } finally {
       p.panel.dispose();
+    }
+  });
+
+  it('an export that cannot be written says so in the panel; one that can writes the table', async () => {
+    const p = await vscode.commands.executeCommand<ComparePanel>('sparkObservatory.compareRuns', plain.key, cached.key);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'so-export-'));
+    try {
+      await p.loaded;
+      assert.ok(p.result, 'the comparison loaded: there is a table to export');
+      // A folder that is a file: the write fails whoever runs the tests (root included).
+      const notAFolder = path.join(dir, 'not-a-folder');
+      fs.writeFileSync(notAFolder, '');
+      await p.export('csv', 'file', vscode.Uri.file(path.join(notAFolder, 'table.csv')));
+      assert.equal(p.lastExportStatus?.kind, 'error');
+      assert.match(p.lastExportStatus.text, /^Could not save the table as CSV to table\.csv: \S/);
+      const ok = vscode.Uri.file(path.join(dir, 'table.md'));
+      await p.export('markdown', 'file', ok);
+      assert.deepEqual(p.lastExportStatus, { kind: 'info', text: 'Saved the table as Markdown to table.md.' });
+      assert.equal(fs.readFileSync(ok.fsPath, 'utf8'), p.exportText('markdown'));
+    } finally {
+      p.panel.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
