@@ -1,5 +1,5 @@
-"""Spark Observatory's hook for Spark Connect clients (pyspark 3.5+ with its `connect` extra,
-`pyspark-client`, `spark.api.mode=connect`). The client has no py4j and no SparkContext, so the
+"""Spark Observatory's hook for Spark Connect clients (pyspark 4.x with its `connect` extra,
+`pyspark-client`, `spark.api.mode=connect`; tried on 4.3.0). The client has no py4j and no SparkContext, so the
 classic hook's call sites and RDD names cannot reach the server; this hook works on the client
 side only and changes no result of the job:
 
