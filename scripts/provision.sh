@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, idempotently: Debian packages, a pyspark
 # virtualenv and code-server in the per-user cache, and the npm dependencies.
-# Usage: scripts/provision.sh [--pyspark VERSION] [--no-code-server] [--no-npm]
+# Usage: scripts/provision.sh [--pyspark VERSION] [--connect] [--no-code-server] [--no-npm]
+#   --connect  also pyspark[connect]==$PYSPARK_CONNECT_VERSION in a venv of its own (Spark Connect tests)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 source "$here/versions.sh"
-want_cs=1; want_npm=1; pyspark_versions=("$PYSPARK_VERSION")
+want_cs=1; want_npm=1; want_connect=0; pyspark_versions=("$PYSPARK_VERSION")
 while [ $# -gt 0 ]; do
   case "$1" in
     --pyspark) pyspark_versions+=("$2"); shift 2 ;;
+    --connect) want_connect=1; shift ;;
     --no-code-server) want_cs=0; shift ;;
     --no-npm) want_npm=0; shift ;;
     *) echo "provision: unknown option $1" >&2; exit 2 ;;
@@ -41,6 +43,21 @@ for v in "${pyspark_versions[@]}"; do
     touch "$d/.complete"
   fi
 done
+
+# --- pyspark[connect] (Spark Connect client and server), in a virtualenv of its own ----
+if [ "$want_connect" = 1 ]; then
+  d="$(connect_venv_dir "$PYSPARK_CONNECT_VERSION")"
+  if [ ! -f "$d/.complete" ]; then
+    log "pyspark[connect] $PYSPARK_CONNECT_VERSION into $d (about 380 MB)"
+    logf="$SO_CACHE/pyspark-connect-install.log"
+    rm -rf "$d"; python3 -m venv "$d" >"$logf" 2>&1 || die "python3 -m venv failed (see $logf)"
+    "$d/bin/pip" install --disable-pip-version-check "pyspark[connect]==$PYSPARK_CONNECT_VERSION" </dev/null >>"$logf" 2>&1 \
+      || die "pip install pyspark[connect]==$PYSPARK_CONNECT_VERSION failed (see $logf): is PyPI reachable?"
+    "$d/bin/python" -c 'import pyspark.sql.connect.session, grpc, pyarrow, pandas' >>"$logf" 2>&1 \
+      || die "pyspark[connect] does not import (see $logf)"
+    touch "$d/.complete"
+  fi
+fi
 
 # --- code-server (the real VS Code server and workbench), by HARNESS.md's recipe ----
 if [ "$want_cs" = 1 ]; then

@@ -36,7 +36,7 @@ failed_stages=()
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
 step "provision"
-bash scripts/provision.sh --pyspark 3.5.9
+bash scripts/provision.sh --pyspark 3.5.9 --connect
 step "typecheck, lint, build"
 npm run --silent typecheck
 npm run --silent lint

@@ -36,6 +36,12 @@ export interface SubmitOptions {
   readonly python?: string;
   /** Extra environment for the job (the caller's wins over nothing of ours). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * `connect`: the file's `SparkSession.builder.getOrCreate()` gives a Spark Connect session,
+   * served by a local Connect server in the driver's JVM (what `spark.api.mode=connect` means).
+   * A `spark.api.mode=connect` in `extraConf` means the same.
+   */
+  readonly apiMode?: 'classic' | 'connect';
 }
 
 export interface SubmitCommand {
@@ -49,6 +55,14 @@ export interface SubmitCommand {
 
 export const RUNNER_FILE = 'so_run.py';
 export const HOOK_FILE = 'spark_observatory_hook.py';
+export const CONNECT_HOOK_FILE = 'spark_observatory_connect.py';
+
+/**
+ * The port a local Spark Connect server always serves (pyspark's `DefaultChannelBuilder.default_port`):
+ * under `spark.api.mode=connect` the client dials `sc://localhost` and nothing else, so two such
+ * runs at once on one machine cannot both start (seen with pyspark 4.3.0).
+ */
+export const LOCAL_CONNECT_PORT = 15002;
 
 /** `local`, `local[4]`, `local[*]`, `local[2,3]`, `local-cluster[…]`: the driver runs here. */
 export function isLocalMaster(master: string): boolean {
@@ -101,6 +115,18 @@ export function buildSubmitCommand(o: SubmitOptions): SubmitCommand {
     if (k.trim() === '' || v === undefined || v === null) continue;
     confs.set(k.trim(), String(v));
   }
+  const connect = o.apiMode === 'connect' || (o.apiMode === undefined && confs.get('spark.api.mode')?.trim().toLowerCase() === 'connect');
+  if (connect) {
+    // Never `--conf spark.api.mode=connect` for a Python file (seen on 4.3.0): the launcher then
+    // builds a Connect *client* classpath (jars/connect-repl/*, without spark-sql_* and
+    // spark-connect_*), while pyspark's builder reads the mode only from its own options or
+    // SPARK_API_MODE, takes the classic path and fails on the missing
+    // org.apache.spark.sql.classic.SparkSession: "'JavaPackage' object is not callable".
+    // SPARK_API_MODE for the Python driver gives the Connect session over the full classpath.
+    confs.delete('spark.api.mode');
+    // The local Connect server listens on LOCAL_CONNECT_PORT: on loopback only for a local run.
+    if (isLocalMaster(o.master) && !confs.has('spark.connect.grpc.binding.address')) confs.set('spark.connect.grpc.binding.address', '127.0.0.1');
+  }
   const uiPort = Number(confs.get('spark.ui.port')) || o.uiPort;
   const appName = o.appName ?? baseName(o.file).replace(/\.py$/i, '');
   const args: string[] = ['--master', o.master, '--name', appName];
@@ -113,6 +139,11 @@ export function buildSubmitCommand(o: SubmitOptions): SubmitCommand {
   if (o.python) {
     env.PYSPARK_PYTHON = o.python;
     env.PYSPARK_DRIVER_PYTHON = o.python;
+  }
+  if (connect) {
+    env.SPARK_API_MODE = 'connect';
+    // The builder starts the local server with MASTER (default `local`, one core) unless the file sets a master.
+    env.MASTER = o.master;
   }
   if (o.eventsFile) env.SO_HOOK_EVENTS = o.eventsFile;
   if (o.disableCacheAt && o.disableCacheAt.length > 0) {

@@ -53,6 +53,12 @@ function liveText(s: Live): LensText {
         tooltip: `${s.appId}: ${s.reason}`,
         action: 'none',
       };
+    case 'unmapped':
+      return {
+        title: `${LENS_ICON} no figure: not mapped to a cached dataset under Spark Connect · hover for why`,
+        tooltip: `${s.appId}: ${s.reason}. No figure is shown rather than one of another dataset.`,
+        action: 'none',
+      };
     case 'ambiguous':
       return {
         title: `${LENS_ICON} ambiguous: ${s.candidates.length} cached datasets fit this call · pick one`,

@@ -13,6 +13,7 @@
 
 import type { CacheCall, PythonScan, SetNameCall } from './cacheScanner';
 import { baseName, splitCallSite, trailingMatchLength } from './callSite';
+import type { ConnectSites } from './connectSites';
 import type { CachedDataset, Executor } from './types';
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +154,12 @@ export type CacheMatch =
       readonly candidates: readonly CachedDataset[];
       readonly reason: string;
     }
-  | { readonly kind: 'unmatched'; readonly reason: string };
+  | {
+      readonly kind: 'unmatched';
+      readonly reason: string;
+      /** A cached dataset may well exist, but nothing ties it to this call (Spark Connect): say why, show no figure. */
+      readonly unmappable?: boolean;
+    };
 
 export interface CallMatch {
   readonly call: CacheCall;
@@ -173,6 +179,12 @@ export interface MatchInput {
    * `/home/me/job/seed.py` agree on `job/seed.py`).
    */
   readonly isThisFile?: (driverPath: string) => boolean;
+  /**
+   * A Spark Connect application's mapping (connectSites.resolveConnectSites): its exact matches
+   * arrive as hook names; this adds the calls it could not map, each with its reason. When the
+   * Connect hook ran, the plan-text heuristic is not used: a figure is exact or not shown.
+   */
+  readonly connect?: ConnectSites;
 }
 
 /** The default `isThisFile`: same base name; a path mapping in callSite.ts covers the rest. */
@@ -233,6 +245,23 @@ export function matchCacheCalls(input: MatchInput): CallMatch[] {
     });
   }
 
+  // (a') Spark Connect: the calls the hook saw whose dataset could not be told, with the reason.
+  const connectHooked = (input.connect?.placedJobs ?? 0) > 0;
+  for (const site of input.connect?.caches ?? []) {
+    if (site.result.kind === 'exact' || !isThisFile(site.path)) continue;
+    const hook = parseHookName(`${site.callText} at ${site.path}:${site.line}`);
+    const call = hook ? callForHook(calls, hook) : undefined;
+    if (!call || results.has(call)) continue;
+    const r = site.result;
+    if (r.kind === 'ambiguous') {
+      const candidates = open.filter((d) => r.rddIds.includes(d.rddId));
+      for (const d of candidates) claimed.add(d);
+      results.set(call, { kind: 'ambiguous', candidates, reason: `Spark Connect: ${r.reason}` });
+    } else {
+      results.set(call, { kind: 'unmatched', reason: `Spark Connect: ${r.reason}`, ...(r.kind === 'unmapped' ? { unmappable: true } : {}) });
+    }
+  }
+
   // (b) Table names: `In-memory table t`, exact. Two calls caching one table share its entry.
   for (const call of calls) {
     if (results.has(call) || call.tableName === undefined) continue;
@@ -267,9 +296,22 @@ export function matchCacheCalls(input: MatchInput): CallMatch[] {
     }
   }
 
-  // (d) Heuristics, over what is left.
+  // (d) Heuristics, over what is left; under Spark Connect with the hook, what it did not see
+  // used is said as such (a DataFrame used only through SQL or a view cannot be seen).
   const rest = calls.filter((c) => !results.has(c) && CACHE_KINDS.has(c.kind));
-  if (rest.length > 0) heuristics(rest, open.filter((d) => !claimed.has(d)), movedHooks, input.text, results);
+  if (connectHooked) {
+    const unclaimed = open.filter((d) => !claimed.has(d) && classifyDatasetName(d.name) === 'plan');
+    for (const c of rest) {
+      results.set(c, unclaimed.length === 0
+        ? { kind: 'unmatched', reason: 'no action of this application has used this cached DataFrame yet' }
+        : {
+            kind: 'unmatched', unmappable: true,
+            reason: `Spark Connect: no action was seen using this DataFrame (a use through SQL, a view or an equal plan built anew cannot be seen), and ${unclaimed.length} cached dataset${unclaimed.length > 1 ? 's are' : ' is'} not tied to any line`,
+          });
+    }
+  } else if (rest.length > 0) {
+    heuristics(rest, open.filter((d) => !claimed.has(d)), movedHooks, input.text, results);
+  }
 
   return calls.map((call) => ({ call, match: results.get(call) ?? { kind: 'unmatched', reason: 'no cached dataset for this call yet' } }));
 }
@@ -610,6 +652,8 @@ export type CacheLensState =
       readonly figures: CacheFigures;
     }
   | { readonly kind: 'ambiguous'; readonly appId: string; readonly reason: string; readonly candidates: readonly CacheFigures[] }
+  /** A cached dataset may exist, but nothing ties it to this call (Spark Connect): the reason instead of a figure. */
+  | { readonly kind: 'unmapped'; readonly appId: string; readonly reason: string }
   /** The source stopped answering: the last state with its age. */
   | { readonly kind: 'offline'; readonly ageMs: number; readonly last: Exclude<CacheLensState, { kind: 'offline' }> };
 
@@ -634,6 +678,7 @@ export function cacheLensState(input: LensInput): CacheLensState {
 function liveState(input: LensInput): Exclude<CacheLensState, { kind: 'offline' }> {
   const { appId, match } = input;
   if (appId === undefined) return { kind: 'noApplication' };
+  if (match?.kind === 'unmatched' && match.unmappable) return { kind: 'unmapped', appId, reason: match.reason };
   if (!match || match.kind === 'unmatched') {
     return { kind: 'notMaterialised', appId, reason: match?.reason ?? 'no cached dataset for this call yet' };
   }

@@ -7,6 +7,7 @@
 import { applicationsForFile, AppFacts, RunFacts } from './appForFile';
 import type { PythonScan, CacheCall } from './cacheScanner';
 import { cacheLensState, CacheLensState, CacheMatch, matchCacheCalls } from './cacheMatcher';
+import { resolveConnectSites } from './connectSites';
 import type { ApplicationDetail, CachedDataset } from './types';
 
 /** An application with its last polled details. */
@@ -39,15 +40,26 @@ export interface FileLensInput {
   readonly now: number;
 }
 
+/**
+ * An application with Spark Connect's jobs and datasets named as the classic hook names them
+ * (connectSites.ts): a no-op for classic applications and for details the store resolved already.
+ */
+export function withConnectSites(a: AppWithDetail): AppWithDetail {
+  const detail = a.detail ? resolveConnectSites(a.detail) : undefined;
+  if (!detail?.connect) return a;
+  return { ...a, detail, jobs: detail.jobs, cachedDatasets: detail.cachedDatasets };
+}
+
 /** The lens of every cache call of a file, in the scan's order. */
 export function fileLenses(input: FileLensInput): { appKey?: string; lenses: CallLens[] } {
-  const best = applicationsForFile(input.filePath, input.apps, input.runs)[0];
-  const app = best ? input.apps.find((a) => a.key === best.key) : undefined;
+  const apps = input.apps.map(withConnectSites);
+  const best = applicationsForFile(input.filePath, apps, input.runs)[0];
+  const app = best ? apps.find((a) => a.key === best.key) : undefined;
   if (!app) {
     return { lenses: input.scan.calls.map((call) => ({ call, state: cacheLensState({ now: input.now }) })) };
   }
   const datasets = app.detail?.cachedDatasets ?? [];
-  const matches = matchCacheCalls({ filePath: input.filePath, text: input.text, scan: input.scan, datasets });
+  const matches = matchCacheCalls({ filePath: input.filePath, text: input.text, scan: input.scan, datasets, connect: app.detail?.connect });
   const offlineSince = app.stale ? app.fetchedAt ?? input.now : undefined;
   const lenses = matches.map(({ call, match }): CallLens => {
     let m: CacheMatch = match;

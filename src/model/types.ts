@@ -3,6 +3,7 @@
  * into these; nothing downstream sees raw JSON. Optional fields are the ones Spark leaves out
  * of its JSON when they are empty (SPARK-FACTS.md), so "absent" and "zero" stay distinct.
  */
+import type { ConnectSites } from './connectSites';
 
 export type SourceKind = 'driver' | 'history' | 'master' | 'prometheus';
 
@@ -95,6 +96,11 @@ export interface Job {
   readonly completionTime?: number;
   readonly stageIds: readonly number[];
   readonly jobGroup?: string;
+  /**
+   * Spark 3.5+: the job's tags. Under Spark Connect the operation's and the session's tags,
+   * the client's own prefixed `SparkConnect_SessionTag_User_<user>_Session_<id>_Tag_<tag>`.
+   */
+  readonly jobTags?: readonly string[];
   readonly numTasks: number;
   readonly numActiveTasks: number;
   readonly numCompletedTasks: number;
@@ -222,6 +228,8 @@ export interface ApplicationDetail {
   readonly taskSummaries?: ReadonlyMap<string, TaskSummary>;
   readonly cachedDatasets?: readonly CachedDataset[];
   readonly environment?: SparkEnvironment;
+  /** Present once resolveConnectSites ran over a Spark Connect application: what it could not map, and why. */
+  readonly connect?: ConnectSites;
 }
 
 /**

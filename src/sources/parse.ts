@@ -51,3 +51,7 @@ export function optDate(v: unknown): number | undefined {
 export function numArray(v: unknown): number[] {
   return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
 }
+
+export function strArray(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}

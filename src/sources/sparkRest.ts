@@ -4,7 +4,7 @@
  * `details=true` lists, stages filtered by status, `/sql` never unbounded.
  */
 import { HttpClient } from './http';
-import { asArray, asObject, isObject, Json, num, numArray, optDate, optNum, optStr, str } from './parse';
+import { asArray, asObject, isObject, Json, num, numArray, optDate, optNum, optStr, str, strArray } from './parse';
 import type {
   Application,
   CachedDataset,
@@ -114,6 +114,8 @@ export function parseJobs(body: unknown): Job[] {
         completionTime: optDate(j.completionTime),
         stageIds: numArray(j.stageIds),
         jobGroup: optStr(j.jobGroup),
+        // Spark 3.5+; Spark Connect puts the client's tags here (model/connectSites.ts).
+        ...(Array.isArray(j.jobTags) ? { jobTags: strArray(j.jobTags) } : {}),
         numTasks: num(j.numTasks),
         numActiveTasks: num(j.numActiveTasks),
         numCompletedTasks: num(j.numCompletedTasks),

@@ -214,15 +214,30 @@ export function venv(version: string): { python: string; sparkSubmit: string } {
   return { python: join(dir, 'bin', 'python'), sparkSubmit };
 }
 
+/** The Spark Connect virtualenv (scripts/provision.sh --connect): pyspark with its `connect` extra. */
+export function connectVenv(version = '4.3.0'): { python: string; sparkSubmit: string; sparkHome: string } {
+  let v: { python: string; sparkSubmit: string };
+  try {
+    v = venv(`connect-${version}`);
+  } catch {
+    throw new Error(`no pyspark[connect] ${version} virtualenv in ${join(CACHE_ROOT, `pyspark-connect-${version}`)} (run scripts/provision.sh --connect)`);
+  }
+  return { ...v, sparkHome: join(v.sparkSubmit, '..', '..') };
+}
+
 /** A free loopback port below the ephemeral range (no race with Spark's own port-0 binds). */
 export async function freePort(): Promise<number> {
   for (;;) {
     const p = 20000 + Math.floor(Math.random() * 10000);
-    const ok = await new Promise<boolean>((res) => {
-      const s = createServer();
-      s.once('error', () => res(false));
-      s.listen({ port: p, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
-    });
-    if (ok) return p;
+    if (await isPortFree(p)) return p;
   }
+}
+
+/** Whether nothing listens on a loopback port. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
+  });
 }

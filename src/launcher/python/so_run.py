@@ -23,6 +23,12 @@ def main():
         spark_observatory_hook.install(user_file)
     except Exception as e:  # the job runs whatever happens to the hook
         sys.stderr.write("[spark-observatory] hook not installed: %s: %s\n" % (type(e).__name__, e))
+    try:  # Spark Connect sessions: client-side job tags (it imports nothing until Connect is used)
+        import spark_observatory_connect
+
+        spark_observatory_connect.install(user_file)
+    except Exception as e:
+        sys.stderr.write("[spark-observatory] Connect hook not installed: %s: %s\n" % (type(e).__name__, e))
     finally:
         # The user's file sees the interpreter as if it had been started on it.
         while here in sys.path:
