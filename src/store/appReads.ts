@@ -18,6 +18,7 @@ import {
 } from '../sources/sparkRest';
 import { SparkMetricsClient } from '../sources/sparkMetrics';
 import { needsTaskSummary, SKEW_QUANTILES } from '../model/insights';
+import { resolveConnectSites } from '../model/connectSites';
 import { DriverSummary, Part, planReads, ReadMemory } from '../model/summary';
 import type { AppEntry } from '../model/entries';
 import type { ApplicationDetail, Job, Stage, TaskSummary } from '../model/types';
@@ -47,6 +48,8 @@ export interface DetailState {
 /** Everything the store keeps of one application between polls. */
 export class AppRecord {
   state: DetailState = { detail: {}, stale: false };
+  /** The lists as Spark sent them; `state.detail` is what features see (Connect sites resolved). */
+  raw: ApplicationDetail = {};
   memory: { summary?: DriverSummary; lastUpdated?: number; readAt: Partial<Record<Part, number>>; dirty: Set<Part> } = { readAt: {}, dirty: new Set() };
   /** The last text of each list, to tell an unchanged answer without parsing it. */
   readonly bodies = new Map<AppList, string>();
@@ -127,7 +130,7 @@ export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<Detai
       Promise.all(plan.full.map((p) => rest.listText(ref, LIST_OF[p], signal))),
       Promise.all(plan.progress.map((p) => rest.listText(ref, p === 'jobs' ? 'runningJobs' : 'activeStages', signal))),
     ]);
-    const detail: { -readonly [K in keyof ApplicationDetail]: ApplicationDetail[K] } = { ...prev.detail };
+    const detail: { -readonly [K in keyof ApplicationDetail]: ApplicationDetail[K] } = { ...rec.raw };
     const dirty = new Set<Part>(plan.deferred);
     plan.full.forEach((part, i) => {
       rec.memory.readAt[part] = now;
@@ -168,7 +171,11 @@ export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<Detai
     rec.memory = { summary: summary ?? rec.memory.summary, lastUpdated: entry.app.lastUpdated, readAt: rec.memory.readAt, dirty };
     if (prev.stale || prev.error || !prev.fetchedAt) changed.add('state');
     if (!sameSummary(prev.summary, summary)) changed.add('state');
-    rec.state = { detail, summary: summary ?? prev.summary, fetchedAt: changed.size > 0 || plan.full.length > 0 ? now : (prev.fetchedAt ?? now), stale: false };
+    rec.raw = detail;
+    // Spark Connect jobs carry their lines in tags (the Connect hook's): features read them as
+    // classic call sites. Classic applications pass through unchanged.
+    const shown = changed.size > 0 ? resolveConnectSites(detail) : prev.detail;
+    rec.state = { detail: shown, summary: summary ?? prev.summary, fetchedAt: changed.size > 0 || plan.full.length > 0 ? now : (prev.fetchedAt ?? now), stale: false };
   } catch (err) {
     if (signal.aborted) return changed;
     const se = toSourceError(err, now);

@@ -237,7 +237,7 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
       }
     }
     // Live: the lenses show figures as a running job changes them, Spark view open or not.
-    for (const key of wanted) if (!this.watches.has(key)) this.watches.set(key, this.store.watch(key, { live: true, parts: ['storage', 'jobs', 'executors', 'environment'] }));
+    for (const key of wanted) if (!this.watches.has(key)) this.watches.set(key, this.store.watch(key, { live: true, parts: ['storage', 'jobs', 'stages', 'executors', 'environment'] }));
   }
 
   watchedKeys(): string[] {
