@@ -18,6 +18,8 @@ export interface SourceConfig {
   readonly kind?: SourceKind;
   readonly caFile?: string;
   readonly origin: 'settings' | 'discovered';
+  /** A Spark Connect server's connection string (secrets dropped), when the source is its driver UI. */
+  readonly connect?: string;
 }
 
 export type ApplicationState = 'running' | 'completed';

@@ -57,7 +57,7 @@ export class SourceSet {
   }
 
   private configuredSources(): SourceConfig[] {
-    return this.host.settings().configured.map((c) => ({ id: c.name, name: c.name, url: c.url, kind: c.kind, caFile: c.caFile, origin: 'settings' }));
+    return this.host.settings().configured.map((c) => ({ id: c.name, name: c.name, url: c.url, kind: c.kind, caFile: c.caFile, origin: 'settings', ...(c.connect ? { connect: c.connect } : {}) }));
   }
 
   /** Makes the sources and their tasks match the settings and what discovery found. */
