@@ -15,7 +15,7 @@ import { sparkUiUrl } from './model/uiLinks';
 import { Command, VIEW_ID } from './commands';
 import type { SourceConfig } from './model/types';
 import type { FeatureContext } from './featureContext';
-import { register as registerDashboard } from './features/dashboard/dashboardPanel';
+import { register as registerDashboard } from './features/dashboard/dashboardHost';
 import { register as registerObserve } from './features/runFile/index';
 import { register as registerInlineHints } from './features/inlineHints/inlineHints';
 import { register as registerComparisons } from './features/compare/index';

@@ -182,6 +182,8 @@ export interface DataParams {
   readonly end: number;
   readonly profiles: readonly string[];
   readonly scrapeIntervalSeconds: number;
+  /** The time range the data was read for (the control may have moved on since). */
+  readonly range: TimeRange;
   /** Prometheus failed as a whole (unreachable, …): the last data stays on screen, marked stale. */
   readonly problem?: string;
 }
@@ -194,6 +196,7 @@ export const DataMessage = new IpcMessageType<DataParams>(
     end: v.num,
     profiles: v.array(v.str(100), 20),
     scrapeIntervalSeconds: v.num,
+    range: v.oneOf(TIME_RANGES),
     problem: v.optional(v.str()),
   })),
 );

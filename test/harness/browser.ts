@@ -298,6 +298,36 @@ export async function runCommand(page: Page, label: string, timeoutMs = 30_000):
   await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
+/**
+ * Runs a command that asks with a quick pick (e.g. "Spark: Open Dashboard"), then picks the
+ * first item whose text holds every one of `texts` (runCommand would wait for the palette to close).
+ */
+export async function runCommandAndPick(page: Page, label: string, texts: readonly (string | RegExp)[], timeoutMs = 60_000): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await page.locator('.monaco-workbench').focus().catch(() => undefined);
+  await page.keyboard.press('Control+Shift+P');
+  await widget.locator('.quick-input-box input').fill(`>${label}`);
+  await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }).first().click();
+  let row = widget.locator('.quick-input-list .monaco-list-row');
+  for (const t of texts) row = row.filter({ hasText: t });
+  await row.first().click({ timeout: timeoutMs });
+  await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
+/**
+ * Reloads the window as a person does ("Developer: Reload Window"): the workbench shuts down
+ * cleanly and saves its editors and webview states first (a bare page.reload() can unload before
+ * the web storage is flushed). Resolves when the new workbench shows its activity bar.
+ */
+export async function reloadWindow(page: Page, timeoutMs = 90_000): Promise<void> {
+  // The new document's event, asked for before the reload starts (the old one is loaded already).
+  const reloaded = page.waitForEvent('domcontentloaded', { timeout: timeoutMs });
+  // The palette closes with the page going away: its own wait for that may fail.
+  await runCommand(page, 'Developer: Reload Window').catch(() => undefined);
+  await reloaded;
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
 /** Texts of the CodeLens lines shown in the visible editors (`.codelens-decoration`), one per line of lenses ("a | b"). */
 export async function codeLensTexts(page: Page): Promise<string[]> {
   const texts = await page.locator('.monaco-editor .codelens-decoration').allInnerTexts();
@@ -344,8 +374,9 @@ export async function setColorTheme(page: Page, server: CodeServer, theme: strin
  * `iframe#active-frame`, whose `title` attribute is the webview's title and whose document is the
  * extension's HTML. Page-level locators do not see inside either frame: use the returned Frame.
  */
-export async function webviewFrame(page: Page, title: string, timeoutMs = 30_000): Promise<Frame> {
+export async function webviewFrame(page: Page, title: string | RegExp, timeoutMs = 30_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
+  const matches = (t: string) => (typeof title === 'string' ? t === title : title.test(t));
   for (;;) {
     for (const outer of page.frames()) {
       const el = await outer.frameElement().catch(() => null);
@@ -356,12 +387,13 @@ export async function webviewFrame(page: Page, title: string, timeoutMs = 30_000
         if (!innerEl) continue;
         const innerTitle = (await innerEl.getAttribute('title').catch(() => null)) ?? '';
         const id = (await innerEl.getAttribute('id').catch(() => null)) ?? '';
-        if (id === 'active-frame' && (innerTitle === title || outerTitle === title)) return inner;
+        if (id === 'active-frame' && (matches(innerTitle) || matches(outerTitle))) return inner;
       }
     }
     if (Date.now() > deadline) {
-      const seen = await Promise.all(page.frames().map(async (f) => `${(await f.frameElement().catch(() => null))?.getAttribute('title').catch(() => null) ?? ''}@${f.url().slice(0, 80)}`));
-      throw new Error(`no webview titled "${title}" within ${timeoutMs} ms; frames: ${JSON.stringify(seen)}`);
+      const titleOf = async (f: Frame) => (await (await f.frameElement().catch(() => null))?.getAttribute('title').catch(() => null)) ?? '';
+      const seen = await Promise.all(page.frames().map(async (f) => `${await titleOf(f)}@${f.url().slice(0, 80)}`));
+      throw new Error(`no webview titled ${String(title)} within ${timeoutMs} ms; frames: ${JSON.stringify(seen)}`);
     }
     await page.waitForTimeout(250);
   }

@@ -139,6 +139,14 @@ export interface CodeServerOptions {
    * HARNESS_DEFAULT_SETTINGS < settings already in that file < userSettings.
    */
   userSettings?: Record<string, unknown>;
+  /**
+   * Written to <user-data-dir>/Machine/settings.json before start: the settings of the server's
+   * machine, where a remote window (the workbench of code-server is one) reads machine-scoped
+   * settings such as sparkObservatory.sources. From user settings it applied them on some loads
+   * and dropped them on others after a window reload (seen in 2 of 7 reloads); these always hold.
+   * Tests that reload the window put their sources here.
+   */
+  machineSettings?: Record<string, unknown>;
   /** false (default): pass --disable-workspace-trust. true: leave Workspace Trust on, for trust tests. */
   workspaceTrust?: boolean;
   /** Fixed port; default: a free one. */
@@ -321,6 +329,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     fs.mkdirSync(userDataDir, { recursive: true });
     fs.mkdirSync(extensionsDir, { recursive: true });
     writeUserSettings(userDataDir, { ...HARNESS_DEFAULT_SETTINGS, ...readUserSettings(userDataDir), ...(opts.userSettings ?? {}) });
+    if (opts.machineSettings) writeMachineSettings(userDataDir, opts.machineSettings);
     fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
   } catch (e) {
     fs.rmSync(base, { recursive: true, force: true });
