@@ -36,6 +36,8 @@ export interface SparkObservatoryApi {
   readonly tree: AppsTreeProvider;
   readonly statusBar: StatusBar;
   readonly credentials: CredentialStore;
+  /** How many disposables the extension holds until it deactivates (context.subscriptions): its leak tests count them. */
+  subscriptionCount(): number;
 }
 
 function storeSettings(c: Config): StoreSettings {
@@ -105,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
   const features: FeatureContext = { context, store, config, log, credentials, tree, view };
   for (const register of FEATURES) register(features);
   store.start();
-  return { store, tree, statusBar, credentials };
+  return { store, tree, statusBar, credentials, subscriptionCount: () => context.subscriptions.length };
 }
 
 export function deactivate(): void {

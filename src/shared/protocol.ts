@@ -373,6 +373,28 @@ export const CompareDataMessage = new IpcMessageType<CompareData>(
   })),
 );
 
+/** One side as the panel is asked for it: one application, or several runs of one variant (Measure Cache Impact). */
+export interface CompareSideState {
+  /** Store keys (`group|appId`) of the side's runs. */
+  readonly keys: readonly string[];
+  /** What the side is, e.g. `without df1.cache() at seed.py:34`. */
+  readonly role?: string;
+}
+
+/** What the comparison webview persists with setState and the serializer hands back after a reload. */
+export interface CompareState {
+  readonly a: CompareSideState;
+  readonly b: CompareSideState;
+}
+const isCompareSide = v.object({
+  keys: (x: unknown) => v.array(v.str(1000), 20)(x) && (x as unknown[]).length > 0,
+  role: v.optional(v.str(2000)),
+});
+export const isCompareState = typed<CompareState>(v.object({ a: isCompareSide, b: isCompareSide }));
+
+/** Host → webview: the comparison's state, for the webview to save (on ready and when it changes). */
+export const CompareStateMessage = new IpcMessageType<CompareState>('compare/state', isCompareState);
+
 /** Host → webview: progress, a failure, or a confirmation (e.g. "copied"). */
 export const CompareStatusMessage = new IpcMessageType<{ readonly kind: 'busy' | 'info' | 'error'; readonly text: string }>(
   'compare/status',
@@ -395,4 +417,4 @@ export const CompareSwapMessage = new IpcMessageType<Record<string, never>>('com
 export const COMPARE_FROM_WEBVIEW: readonly IpcMessageType<unknown>[] = [CompareReadyMessage, CompareExportMessage, CompareSwapMessage];
 
 /** The only messages the comparison webview accepts from its host. */
-export const COMPARE_TO_WEBVIEW: readonly IpcMessageType<unknown>[] = [CompareDataMessage, CompareStatusMessage];
+export const COMPARE_TO_WEBVIEW: readonly IpcMessageType<unknown>[] = [CompareDataMessage, CompareStatusMessage, CompareStateMessage];

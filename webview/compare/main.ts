@@ -12,6 +12,7 @@ import {
   CompareExportMessage,
   CompareReadyMessage,
   CompareRowData,
+  CompareStateMessage,
   CompareStatusMessage,
   CompareSwapMessage,
   IpcMessage,
@@ -26,7 +27,7 @@ import { axisBytes, axisSeconds, readChartTheme } from '../common/chartTheme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Decimation);
 
-declare function acquireVsCodeApi(): { postMessage(msg: unknown): void };
+declare function acquireVsCodeApi(): { postMessage(msg: unknown): void; setState(state: unknown): void };
 const vscode = acquireVsCodeApi();
 
 function send<P>(type: IpcMessageType<P>, params: P): void {
@@ -256,6 +257,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
   if (!msg) return;
   if (isMessage(CompareDataMessage, msg)) onData(msg.params);
   else if (isMessage(CompareStatusMessage, msg)) onStatus(msg.params.kind, msg.params.text);
+  // Which runs this is: VS Code keeps it and hands it to the host's serializer after a reload.
+  else if (isMessage(CompareStateMessage, msg)) vscode.setState(msg.params);
 });
 
 $('swap').addEventListener('click', () => send(CompareSwapMessage, {}));
