@@ -48,7 +48,8 @@ describe('dashboard restored after a reload', () => {
   let folder: string;
 
   before(async () => {
-    job = await startJob('seed_cached.py', { master: env.masterUrl, name: 'ui-dashboard-reload', env: { HOLD_SECONDS: '300' } });
+    // long_running.py, not a seed job: the comparison tests take the newest finished seed runs.
+    job = await startJob('long_running.py', { master: env.masterUrl, args: ['30'], env: { HOLD_SECONDS: '600' } });
     const app = await driverApp(job.uiUrl);
     appId = app.id;
     appName = app.name;
