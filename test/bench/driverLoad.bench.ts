@@ -20,7 +20,8 @@ import { createHttpClient, HttpClient } from '../../src/sources/http';
 import { Store } from '../../src/store/store';
 import { getJson } from '../integration/env';
 import { BenchResult, mean, median, progress, round, runAlone, sleep, stddev } from './common';
-import { sharedLongRunningJob, stopSharedJob } from './sparkJob';
+import { sharedLongRunningJob } from './sparkJob';
+import { releaseAll } from './sparkEnv';
 
 const BUDGET_PERCENT = 1;
 const INTERVAL_MS = 3000;
@@ -205,4 +206,4 @@ export async function run(): Promise<BenchResult[]> {
   ];
 }
 
-if (require.main === module) runAlone(run, stopSharedJob);
+if (require.main === module) runAlone(run, releaseAll);
