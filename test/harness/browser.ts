@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { format, inspect } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Frame, type Page } from 'playwright-core';
 import { readMachineSettings, type CodeServer } from './codeServer';
+import { waitFor } from './wait';
 
 // Compiled to out/test/harness/, so the repo root is three levels up (two from test/harness/).
 const up2 = path.resolve(__dirname, '..', '..');
@@ -216,15 +217,16 @@ export async function treeRows(page: Page, viewName?: string): Promise<string[]>
  * one-liner for "the running Spark application's name appears in the tree".
  */
 export async function waitForTreeRow(page: Page, match: string | RegExp, viewName?: string, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   let last: string[] = [];
-  while (Date.now() < deadline) {
-    last = await treeRows(page, viewName);
-    const hit = last.find((t) => (typeof match === 'string' ? t.includes(match) : match.test(t)));
-    if (hit !== undefined) return hit;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`no tree row matching ${String(match)}${viewName ? ` in view "${viewName}"` : ''} within ${timeoutMs} ms; rows: ${JSON.stringify(last)}`);
+  return waitFor(
+    async () => {
+      last = await treeRows(page, viewName);
+      return last.find((t) => (typeof match === 'string' ? t.includes(match) : match.test(t)));
+    },
+    { what: `a tree row matching ${String(match)}${viewName ? ` in view "${viewName}"` : ''}`, timeoutMs, intervalMs: 250 },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; rows: ${JSON.stringify(last)}`);
+  });
 }
 
 /**
@@ -237,6 +239,23 @@ export async function viewContent(page: Page, viewName: string): Promise<{ rows:
   const welcomeEl = pane.locator('.pane-body.welcome .welcome-view-content');
   const welcome = (await welcomeEl.count()) > 0 && (await welcomeEl.first().isVisible()) ? (await welcomeEl.first().innerText()).replace(/\s+/g, ' ').trim() : '';
   return { rows, welcome };
+}
+
+/**
+ * Waits until a tree view has settled on rows or its welcome text: right after activation it
+ * can be between the two (its first poll in flight). Returns what it shows then.
+ */
+export async function waitForViewContent(page: Page, viewName: string, welcome: RegExp, timeoutMs = 30_000): Promise<{ rows: string[]; welcome: string }> {
+  let last = { rows: [] as string[], welcome: '' };
+  return waitFor(
+    async () => {
+      last = await viewContent(page, viewName);
+      return last.rows.length > 0 || welcome.test(last.welcome) ? last : undefined;
+    },
+    { what: `the ${viewName} view showing rows or its welcome text`, timeoutMs },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; it shows ${JSON.stringify(last)}`);
+  });
 }
 
 export interface StatusBarItem {
@@ -255,15 +274,16 @@ export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
 
 /** Waits for a status-bar item created by the extension `extensionId` (i.e. until it has activated). */
 export async function waitForExtensionStatusItem(page: Page, extensionId: string, timeoutMs = 60_000): Promise<StatusBarItem> {
-  const deadline = Date.now() + timeoutMs;
   let items: StatusBarItem[] = [];
-  while (Date.now() < deadline) {
-    items = await statusBarItems(page);
-    const hit = items.find((i) => i.id.toLowerCase().startsWith(`${extensionId.toLowerCase()}.`));
-    if (hit) return hit;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`no status-bar item of ${extensionId} within ${timeoutMs} ms (has it activated?); items: ${JSON.stringify(items.map((i) => i.id))}`);
+  return waitFor(
+    async () => {
+      items = await statusBarItems(page);
+      return items.find((i) => i.id.toLowerCase().startsWith(`${extensionId.toLowerCase()}.`));
+    },
+    { what: `a status-bar item of ${extensionId} (has it activated?)`, timeoutMs, intervalMs: 250 },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; items: ${JSON.stringify(items.map((i) => i.id))}`);
+  });
 }
 
 /** Runs fn; if it throws, saves a screenshot `<name>-failure` first (its path is added to the error message). */
@@ -375,9 +395,8 @@ export async function setColorTheme(page: Page, server: CodeServer, theme: strin
  * extension's HTML. Page-level locators do not see inside either frame: use the returned Frame.
  */
 export async function webviewFrame(page: Page, title: string | RegExp, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
   const matches = (t: string) => (typeof title === 'string' ? t === title : title.test(t));
-  for (;;) {
+  const find = async (): Promise<Frame | undefined> => {
     for (const outer of page.frames()) {
       const el = await outer.frameElement().catch(() => null);
       if (!el || !(await el.evaluate((e) => (e as HTMLElement).classList.contains('webview')).catch(() => false))) continue;
@@ -390,13 +409,41 @@ export async function webviewFrame(page: Page, title: string | RegExp, timeoutMs
         if (id === 'active-frame' && (matches(innerTitle) || matches(outerTitle))) return inner;
       }
     }
-    if (Date.now() > deadline) {
-      const titleOf = async (f: Frame) => (await (await f.frameElement().catch(() => null))?.getAttribute('title').catch(() => null)) ?? '';
-      const seen = await Promise.all(page.frames().map(async (f) => `${await titleOf(f)}@${f.url().slice(0, 80)}`));
-      throw new Error(`no webview titled ${String(title)} within ${timeoutMs} ms; frames: ${JSON.stringify(seen)}`);
-    }
-    await page.waitForTimeout(250);
-  }
+    return undefined;
+  };
+  return waitFor(find, { what: `a webview titled ${String(title)}`, timeoutMs, intervalMs: 250 }).catch(async (e: Error) => {
+    const titleOf = async (f: Frame) => (await (await f.frameElement().catch(() => null))?.getAttribute('title').catch(() => null)) ?? '';
+    const seen = await Promise.all(page.frames().map(async (f) => `${await titleOf(f)}@${f.url().slice(0, 80)}`));
+    throw new Error(`${e.message}; frames: ${JSON.stringify(seen)}`);
+  });
+}
+
+/**
+ * Waits until every canvas matched by `selector` in a webview has drawn text in the theme's
+ * foreground colour (--vscode-foreground: chart legends use it): the charts were drawn, or drawn
+ * again, in the theme the webview has now. Returns how many such pixels each canvas has.
+ */
+export async function waitForThemedCanvases(frame: Frame, selector: string, timeoutMs = 30_000): Promise<number[]> {
+  const inked = await frame.waitForFunction(
+    (sel) => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--vscode-foreground)';
+      document.body.append(probe);
+      const [r, g, b] = (getComputedStyle(probe).color.match(/\d+/g) ?? []).map(Number);
+      probe.remove();
+      const counts = Array.from(document.querySelectorAll<HTMLCanvasElement>(sel)).map((c) => {
+        if (c.width === 0 || c.height === 0) return 0;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === r && d[i + 1] === g && d[i + 2] === b && d[i + 3] === 255) n++;
+        return n;
+      });
+      return counts.length > 0 && counts.every((n) => n > 0) ? counts : false;
+    },
+    selector,
+    { timeout: timeoutMs, polling: 250 },
+  );
+  return (await inked.jsonValue()) as number[];
 }
 
 /** Waits until `text` (substring or RegExp) is visible in the page or frame; returns the matched element's text. */

@@ -24,6 +24,7 @@ import {
   screenshot,
   screenshotOnFailure,
   setColorTheme,
+  waitForThemedCanvases,
   webviewFrame,
   type BrowserSession,
 } from '../harness/browser';
@@ -164,7 +165,6 @@ describe('comparison webview in the workbench', () => {
         return { worse: of('#metrics td.worse'), fg: getComputedStyle(document.body).color };
       });
       assert.notEqual(colours.worse, colours.fg);
-      await page.waitForTimeout(500);
       console.log(`screenshot: ${await screenshot(page, 'compare-dark')}`);
     });
   });
@@ -185,7 +185,8 @@ describe('comparison webview in the workbench', () => {
       await setColorTheme(page, server, 'Default Light Modern', 'light');
       const frame = await webviewFrame(page, 'Compare: seed-plain ↔ seed-cached');
       await waitFor(async () => ((await frame.evaluate(() => document.body.classList.contains('vscode-light'))) ? true : undefined), { what: 'the light theme in the webview' });
-      await page.waitForTimeout(1500);
+      // Drawn again in the light theme's colours.
+      await waitForThemedCanvases(frame, '#overlays section.panel canvas');
       const s = await tableState(frame);
       assert.ok(s.charts.every((c) => c.painted > 300));
       console.log(`screenshot: ${await screenshot(page, 'compare-light')}`);

@@ -27,6 +27,7 @@ import {
   statusBarItems,
   viewPane,
   waitForTreeRow,
+  waitForThemedCanvases,
   waitForView,
   webviewFrame,
   type BrowserSession,
@@ -36,6 +37,8 @@ import { panelStates, waitForCharts } from '../harness/dashboard';
 import { driverApp, getJson, readEnv, startJob, waitFor, type RunningJob } from '../integration/env';
 
 const env = readEnv();
+/** The canvases of the panels that draw a chart (not the missing ones, not an error). */
+const DRAWN_CHARTS = 'section.panel .chart-box:not(.hidden) canvas';
 
 describe('dashboard webview in the workbench', () => {
   let job: RunningJob;
@@ -127,7 +130,6 @@ describe('dashboard webview in the workbench', () => {
       await waitFor(async () => ((await panelStates(frame)).find((p) => p.id === 'custom')?.painted ?? 0) > 500 || undefined, { what: 'the custom panel painted', timeoutMs: 30_000 });
       const status = (await frame.locator('#status').innerText()).trim();
       assert.match(status, /profile executorEndpoint, prometheusServlet · scrape 2 s · step/);
-      await page.waitForTimeout(500);
       console.log(`screenshot: ${await screenshot(page, 'dashboard-dark')}`);
     });
   });
@@ -138,8 +140,9 @@ describe('dashboard webview in the workbench', () => {
       await setColorTheme(page, server, 'Default Light Modern', 'light');
       const frame = await webviewFrame(page, `Spark: ${appName}`);
       await waitFor(async () => ((await frame.evaluate(() => document.body.classList.contains('vscode-light'))) ? true : undefined), { what: 'the webview in the light theme' });
-      await page.waitForTimeout(1500);
       await waitForCharts(frame);
+      // Drawn again in the light theme's colours, not only painted.
+      await waitForThemedCanvases(frame, DRAWN_CHARTS);
       console.log(`screenshot: ${await screenshot(page, 'dashboard-light')}`);
     });
   });
@@ -168,8 +171,8 @@ describe('dashboard webview in the workbench', () => {
       await setColorTheme(page, server, 'Default High Contrast', 'hc-dark');
       const frame = await webviewFrame(page, `Spark: ${appName}`);
       await waitFor(async () => ((await frame.evaluate(() => document.body.classList.contains('vscode-high-contrast'))) ? true : undefined), { what: 'the webview in the high-contrast theme' });
-      await page.waitForTimeout(1500);
       await waitForCharts(frame);
+      await waitForThemedCanvases(frame, DRAWN_CHARTS);
       console.log(`screenshot: ${await screenshot(page, 'dashboard-hc')}`);
     });
   });
