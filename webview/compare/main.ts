@@ -5,6 +5,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { Chart, Decimation, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type TooltipItem } from 'chart.js';
+import { IpcMessage, IpcMessageType, isMessage, parseMessage } from '../../src/shared/protocol';
 import {
   COMPARE_TO_WEBVIEW,
   CompareData,
@@ -15,12 +16,8 @@ import {
   CompareStateMessage,
   CompareStatusMessage,
   CompareSwapMessage,
-  IpcMessage,
-  IpcMessageType,
-  isMessage,
   OverlayData,
-  parseMessage,
-} from '../../src/shared/protocol';
+} from '../../src/shared/compareProtocol';
 import { formatPercentChange, formatRip, formatSigned, formatValue, percentChange } from '../../src/model/compare';
 import { formatDuration } from '../../src/model/format';
 import { axisBytes, axisSeconds, readChartTheme } from '../common/chartTheme';

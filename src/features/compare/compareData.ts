@@ -14,7 +14,7 @@ import { aggregateRun, compareRuns, compareStages, ComparisonRow, RunAggregate, 
 import { meanAggregate, OVERLAYS } from '../../model/compareView';
 import { alignRange, chooseStep } from '../../model/promql';
 import { toElapsed } from '../../model/compare';
-import type { CompareData, CompareRunInfo, CompareStageData, OverlayData } from '../../shared/protocol';
+import type { CompareData, CompareRunInfo, CompareStageData, OverlayData } from '../../shared/compareProtocol';
 
 /** Everything one run contributes, as read from its source. */
 export interface RunData {

@@ -22,6 +22,7 @@ import { buildComparison, Comparison, loadOverlays, loadRun, RunData, Side } fro
 import { appPickItems } from '../../model/compareView';
 import { appIdOfKey, findApplication } from '../../model/appKey';
 import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../../model/compare';
+import { IpcMessage, IpcMessageType, isMessage, parseMessage } from '../../shared/protocol';
 import {
   COMPARE_FROM_WEBVIEW,
   CompareData,
@@ -33,12 +34,8 @@ import {
   CompareStateMessage,
   CompareStatusMessage,
   CompareSwapMessage,
-  IpcMessage,
-  IpcMessageType,
   isCompareState,
-  isMessage,
-  parseMessage,
-} from '../../shared/protocol';
+} from '../../shared/compareProtocol';
 
 export const COMPARE_VIEW_TYPE = 'sparkObservatory.compare';
 export const COMPARE_RUNS_COMMAND = 'sparkObservatory.compareRuns';
