@@ -18,9 +18,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createHttpClient, HttpClient } from '../../src/sources/http';
 import { Store } from '../../src/store/store';
-import { getJson } from '../integration/env';
+import { getJson, waitFor } from '../integration/env';
 import { BenchResult, mean, median, progress, round, runAlone, sleep, stddev } from './common';
-import { sharedLongRunningJob, stopSharedJob } from './sparkJob';
+import { sharedLongRunningJob } from './sparkJob';
+import { releaseAll } from './sparkEnv';
 
 const BUDGET_PERCENT = 1;
 const INTERVAL_MS = 3000;
@@ -60,19 +61,16 @@ export async function run(): Promise<BenchResult[]> {
 
   // Wait for the rounds to end: a driver running jobs swings by tens of % and would drown 1 %.
   // Idle: past the rounds' end, no job running and no new job for 10 s (rounds pause 2 s).
-  const idleBy = Date.now() + 240_000;
   let last = -1;
   let stableSince = Date.now();
-  for (;;) {
+  await waitFor(async () => {
     const jobs = await getJson<{ status: string }[]>(`${shared.uiUrl}/api/v1/applications/${shared.appId}/jobs`).catch(() => []);
     if (jobs.length !== last || jobs.some((j) => j.status === 'RUNNING')) {
       last = jobs.length;
       stableSince = Date.now();
     }
-    if (Date.now() >= shared.roundsEndAt && jobs.length > 0 && Date.now() - stableSince >= 10_000) break;
-    if (Date.now() > idleBy) throw new Error('the job did not go idle within 4 minutes');
-    await sleep(1000);
-  }
+    return (Date.now() >= shared.roundsEndAt && jobs.length > 0 && Date.now() - stableSince >= 10_000) || undefined;
+  }, { what: 'the job to go idle', timeoutMs: 240_000, intervalMs: 1000 });
   const jobsDone = (await getJson<unknown[]>(`${shared.uiUrl}/api/v1/applications/${shared.appId}/jobs`)).length;
   const stagesDone = (await getJson<unknown[]>(`${shared.uiUrl}/api/v1/applications/${shared.appId}/stages`)).length;
   progress('driverLoad', `driver ${pid} idle after ${jobsDone} jobs / ${stagesDone} stages; ${windows} windows of ${windowS} s (ABBA)…`);
@@ -80,25 +78,42 @@ export async function run(): Promise<BenchResult[]> {
   let requests = 0;
   let polls = 0;
   let bytes = 0;
+  // Requests on their way: a window ends only when they have landed (see allLanded).
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const landed = () => {
+    if (inFlight === 0) for (const w of waiting.splice(0)) w();
+  };
+  const allLanded = () => new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    landed();
+  });
+  const tracked = async <T>(req: () => Promise<T>): Promise<T> => {
+    requests++;
+    inFlight++;
+    try {
+      return await req();
+    } finally {
+      inFlight--;
+      landed();
+    }
+  };
   const counting = (inner: HttpClient): HttpClient => ({
     baseUrl: inner.baseUrl,
-    getText: async (path, o) => {
-      requests++;
-      const v = await inner.getText(path, o);
-      bytes += v.length;
-      return v;
-    },
-    getJson: async (path, o) => {
-      requests++;
-      if (path === 'api/v1/applications') polls++;
-      const v = await inner.getJson(path, o);
-      bytes += JSON.stringify(v).length;
-      return v;
-    },
-    head: (path, o) => {
-      requests++;
-      return inner.head(path, o);
-    },
+    getText: (path, o) =>
+      tracked(async () => {
+        const v = await inner.getText(path, o);
+        bytes += v.length;
+        return v;
+      }),
+    getJson: (path, o) =>
+      tracked(async () => {
+        if (path === 'api/v1/applications') polls++;
+        const v = await inner.getJson(path, o);
+        bytes += JSON.stringify(v).length;
+        return v;
+      }),
+    head: (path, o) => tracked(() => inner.head(path, o)),
   });
   const store = new Store(
     {
@@ -128,9 +143,12 @@ export async function run(): Promise<BenchResult[]> {
     store.watch(key);
     // Warm-up: the environment, the task summaries of finished stages, the JIT of the REST paths.
     store.setFocused(true);
-    await sleep(8 * INTERVAL_MS);
+    const warm = polls + 8;
+    await waitFor(() => polls >= warm || undefined, { what: '8 warm-up polls', timeoutMs: 60 * INTERVAL_MS, intervalMs: INTERVAL_MS / 4 });
+    await allLanded();
     store.setFocused(false);
-    // Settle: the driver's CPU still decays for a while after its last job (GC, JIT).
+    // Settle: the driver's CPU still decays for a while after its last job (GC, JIT). A
+    // measured duration, like the windows below, not a wait for something to happen.
     await sleep(10_000);
 
     for (let w = 0; w < windows; w++) {
@@ -148,8 +166,8 @@ export async function run(): Promise<BenchResult[]> {
       results.push({ on, seconds: (t1 - t0) / 1000, cpuSeconds: c1 - c0, polls: polls - p0, requests: requests - r0, bytes: bytes - b0 });
       const last = results[results.length - 1];
       progress('driverLoad', `window ${w + 1}/${windows} ${on ? 'polling' : 'idle   '}: driver ${round((100 * last.cpuSeconds) / last.seconds, 2)} % of a core, ${last.polls} polls`);
-      // An on-window's last poll may still be in flight: let it land before the next window.
-      if (on) await sleep(500);
+      // An on-window's last poll may still be in flight: it lands before the next window.
+      if (on) await allLanded();
     }
     // Which answer costs the driver what: each request of a poll alone, REQUESTS_EACH times in a
     // row, the driver's CPU over that burst minus its idle rate, per request.
@@ -211,4 +229,4 @@ export async function run(): Promise<BenchResult[]> {
   ];
 }
 
-if (require.main === module) runAlone(run, stopSharedJob);
+if (require.main === module) runAlone(run, releaseAll);

@@ -7,14 +7,15 @@
  *   node out/test/bench/index.js poll rangeQuery    only these (after npm run compile-tests)
  *   node out/test/bench/poll.bench.js               one module alone, without the table
  *
- * The real-Spark benches (driverLoad, rangeQuery) need `bash scripts/spark-env.sh start`; the
- * activation bench needs code-server and Chromium (scripts/provision.sh).
+ * The real-Spark benches (driverLoad, rangeQuery) start the Spark environment when it is not
+ * running and stop it again at the end, on a crash or on Ctrl+C (sparkEnv.ts); one that was
+ * running is left running. The activation bench needs code-server and Chromium (scripts/provision.sh).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchResult, REPO, round } from './common';
-import { stopSharedJob } from './sparkJob';
+import { exitCode, releaseAll } from './sparkEnv';
 
 interface BenchModule {
   readonly id: string;
@@ -94,7 +95,8 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await stopSharedJob();
+    // The shared job, then the Spark environment if this run started it (sparkEnv.ts).
+    await releaseAll();
   }
 
   console.log('');
@@ -124,7 +126,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => process.exit(exitCode(code)),
   (e) => {
     console.error(e);
     process.exit(1);

@@ -27,7 +27,8 @@ import { getJson, waitFor } from '../integration/env';
 import { BenchResult, progress, round, runAlone } from './common';
 import { GRAFANA_DIR, grafanaStep, GrafanaTarget, loadTargets, substitute } from './grafana';
 import { PromProxy, ProxiedRequest, startPromProxy } from './promProxy';
-import { sharedLongRunningJob, stopSharedJob } from './sparkJob';
+import { sharedLongRunningJob } from './sparkJob';
+import { releaseAll } from './sparkEnv';
 
 const RANGE_S = 3600;
 const WIDTHS = [600, 1200];
@@ -283,4 +284,4 @@ export async function run(): Promise<BenchResult[]> {
   return rows;
 }
 
-if (require.main === module) runAlone(run, stopSharedJob);
+if (require.main === module) runAlone(run, releaseAll);

@@ -91,8 +91,12 @@ describe('dashboard against the real Prometheus scraping the cached seed job', (
         const restBefore = await getJson<RawExecutor[]>(`${job.uiUrl}/api/v1/applications/${app.id}/executors`);
         const exec = restBefore.find((e) => e.id !== 'driver' && e.memoryUsed > 0);
         if (!exec) return undefined;
-        // Stable for more than one scrape: what Prometheus scraped last is what REST says now.
-        await new Promise((r) => setTimeout(r, (scrapeSeconds + 1) * 1000));
+        // Stable across a scrape that began after that answer: what Prometheus scraped last is what REST says now.
+        const answeredAt = Date.now() / 1000;
+        await waitFor(async () => {
+          const r = await prom.query(`timestamp(metrics_executor_memoryUsed_bytes{application_id="${app.id}", executor_id="${exec.id}"})`);
+          return r.series.some((x) => (x.samples[0]?.v ?? 0) > answeredAt) || undefined;
+        }, { what: `a scrape of executor ${exec.id} after the REST answer`, timeoutMs: 10 * scrapeSeconds * 1000, intervalMs: 250 });
         const restAfter = (await getJson<RawExecutor[]>(`${job.uiUrl}/api/v1/applications/${app.id}/executors`)).find((e) => e.id === exec.id);
         if (!restAfter || restAfter.memoryUsed !== exec.memoryUsed) return undefined;
         const range = planRange(timeWindow('5m', app, Date.now()), 600, scrapeSeconds);

@@ -85,27 +85,19 @@ async function submit(fixture: string, env: Record<string, string>, args: string
 
 /** The application's id once its driver UI answers (slow on a loaded 2-core machine: up to 5 minutes). */
 async function appId(run: Run): Promise<string> {
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before its UI answered:\n${run.output().slice(-3000)}`);
-    try {
-      const id = (await getJson<{ id: string }[]>(`${run.uiUrl}/api/v1/applications`))[0]?.id;
-      if (id) return id;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`no application at ${run.uiUrl} after 5 minutes:\n${run.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const r = await waitFor<{ id: string } | { ended: number }>(async () => {
+    if (run.proc.exitCode !== null) return { ended: run.proc.exitCode };
+    // Not up yet: an error, asked again.
+    const id = (await getJson<{ id: string }[]>(`${run.uiUrl}/api/v1/applications`))[0]?.id;
+    return id ? { id } : undefined;
+  }, { what: `an application at ${run.uiUrl}`, timeoutMs: 300_000, intervalMs: 1000 });
+  if ('id' in r) return r.id;
+  throw new Error(`the job ended (${r.ended}) before its UI answered:\n${run.output().slice(-3000)}`);
 }
 
 async function until(run: Run, marker: RegExp): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (!marker.test(run.output())) {
-    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before printing ${marker}:\n${run.output().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`${marker} not in the job's output after 5 minutes`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const r = await waitFor(() => (marker.test(run.output()) ? 'printed' : run.proc.exitCode !== null ? 'ended' : undefined), { what: `${marker} in the job's output`, timeoutMs: 300_000 });
+  if (r === 'ended') throw new Error(`the job ended (${run.proc.exitCode}) before printing ${marker}:\n${run.output().slice(-3000)}`);
 }
 
 /** A line number (1-based) of a fixture, found by its text so an edit of the fixture cannot silently move it. */

@@ -84,7 +84,7 @@ describe('dashboard message protocol', () => {
     const nan = { ...panel, series: [{ label: 'a', x: [1000], y: [NaN] }] };
     assert.equal(parseMessage(DASHBOARD_TO_WEBVIEW, { method: CustomResultMessage.method, params: { panel: nan, query: 'a' } }), undefined);
     const inf = { ...panel, yMax: Infinity };
-    assert.equal(parseMessage(DASHBOARD_TO_WEBVIEW, { method: DataMessage.method, params: { panels: [inf], fetchedAt: 1, start: 0, end: 1, profiles: [], scrapeIntervalSeconds: 2 } }), undefined);
+    assert.equal(parseMessage(DASHBOARD_TO_WEBVIEW, { method: DataMessage.method, params: { panels: [inf], fetchedAt: 1, start: 0, end: 1, profiles: [], scrapeIntervalSeconds: 2, range: '15m' } }), undefined);
   });
 
   test('validates the state the serializer restores', () => {

@@ -421,7 +421,8 @@ function onInit(p: typeof InitMessage extends IpcMessageType<infer P> ? P : neve
   state = p.state;
   vscode.setState(state);
   $('app-name').textContent = p.appName || p.appId;
-  $('app-meta').textContent = `${p.appId}${p.running ? ' · running' : ' · finished'}`;
+  // Not listed (problem): neither running nor finished is known.
+  $('app-meta').textContent = p.problem ? p.appId : `${p.appId}${p.running ? ' · running' : ' · finished'}`;
   // The controls are set from the host's state once; after that the person's edits win (the
   // host learns them by message, so both stay equal).
   if (!initialised) {
@@ -430,7 +431,10 @@ function onInit(p: typeof InitMessage extends IpcMessageType<infer P> ? P : neve
     queryField.value = p.state.customQuery;
   }
   if (p.problem) setStatus([], p.problem);
+  else if (!lastData) setStatus(['Reading Prometheus…']); // the application is listed now: data follows
 }
+
+const RANGE_TEXT: Record<TimeRange, string> = { '5m': 'last 5 minutes', '15m': 'last 15 minutes', '1h': 'last hour', '6h': 'last 6 hours', lifetime: 'application lifetime' };
 
 let lastData: DataParams | undefined;
 function onData(d: DataParams): void {
@@ -453,6 +457,7 @@ function onData(d: DataParams): void {
       `scrape ${d.scrapeIntervalSeconds} s`,
       steps.length ? `step ${steps.join('/')} s` : '',
       `updated ${fmtTime(d.fetchedAt, true, false)}`,
+      RANGE_TEXT[d.range],
     ],
     d.problem,
   );

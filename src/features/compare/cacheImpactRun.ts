@@ -62,13 +62,17 @@ export class MeasureCancelled extends Error {
 
 export class MeasureFailed extends Error {}
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener on the signal either way. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 function listDir(dir: string | undefined): string[] {
