@@ -128,6 +128,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const ca = options.caFile ? readCa(options.caFile) : undefined;
   // keepAlive: a poll is a handful of requests to one driver every few seconds; reusing the
   // socket keeps our cost on the driver low (DESIGN.md: ≤ 1 % of one core).
+  // The agents' socket timeout: Node starts a request's own timeout only once its socket is
+  // connected, so a connect that hangs (a full accept queue, a firewall dropping packets) would
+  // wait for the total deadline, 3× the setting. It also ends pooled sockets idle that long.
+  const agents = (keepAlive: boolean) => ({
+    httpAgent: new http.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, timeout: options.timeoutMs }),
+    httpsAgent: new https.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, ca, timeout: options.timeoutMs }),
+  });
   const defaults = {
     timeout: options.timeoutMs,
     maxContentLength: maxBytes,
@@ -137,8 +144,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     transformResponse: [(d: unknown) => d], // never let axios parse: we tell HTML from JSON
     validateStatus: () => true,
     decompress: true,
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 4 }),
-    httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 4, ca }),
+    ...agents(true),
     headers: { Accept: 'application/json' },
     proxy: false as const,
   };
@@ -174,7 +180,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (!isStaleSocket(e) || signal.aborted) throw toHttpError(e, opts.signal, total);
         try {
           // Other idle sockets in the pool may be just as dead: this attempt opens its own.
-          res = await instance.request<string>({ ...config, httpAgent: new http.Agent(), httpsAgent: new https.Agent({ ca }) });
+          res = await instance.request<string>({ ...config, ...agents(false) });
         } catch (e2) {
           throw toHttpError(e2, opts.signal, total);
         }

@@ -126,6 +126,12 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
     assert.match(err.message, /timed out/);
   });
 
+  test('a connect that hangs (a full accept queue) ends at the request timeout', async () => {
+    const err = await expectFault(() => proxy.hangConnects(), ['timeout']);
+    // The request timeout (1 s), not the total one (2 s): the connect itself has a deadline.
+    assert.equal(err.message, 'timed out');
+  });
+
   test('a slow drip (a byte every 0.4 s) ends at the total timeout', async () => {
     const err = await expectFault('drip', ['timeout']);
     // No gap reaches the 1 s idle timeout: only the deadline of the whole request ends it.
