@@ -16,6 +16,7 @@
 import { alertsForApp, SparkAlert, sparkAlerts } from '../model/alerts';
 import { AppEntry, mergeEntries } from '../model/entries';
 import { Part, PARTS } from '../model/summary';
+import { FailureLog } from '../model/failureLog';
 import { Scheduler } from './scheduler';
 import { ChangeKeys, parseChangeKey, Signatures } from './changes';
 import { AppRecord, DetailState, pollApp, summariesPending } from './appReads';
@@ -39,6 +40,8 @@ export class Store {
   private readonly scheduler: Scheduler;
   private readonly sourceSet: SourceSet;
   private readonly records = new Map<string, AppRecord>();
+  /** What was logged of each application's failures (appReads.ts). */
+  private readonly appFailures = new FailureLog();
   private readonly interests = new Map<string, Map<number, { parts: ReadonlySet<Part>; live: boolean; light: boolean }>>();
   private nextInterest = 1;
   private entries: AppEntry[] = [];
@@ -260,7 +263,10 @@ export class Store {
     }
     // Applications that left every source: their records go, unless someone still looks.
     for (const key of [...this.records.keys()]) {
-      if (!this.entryByKey.has(key) && !this.interests.has(key)) this.records.delete(key);
+      if (!this.entryByKey.has(key) && !this.interests.has(key)) {
+        this.records.delete(key);
+        this.appFailures.forget(key);
+      }
     }
     const gone = (k: string) => {
       const appKey = parseChangeKey(k)?.appKey;
@@ -334,6 +340,7 @@ export class Store {
       maxAgeMs: this.settings.statusBarIntervalMs,
       signal,
       warn: (m) => this.deps.log.warn(`${m} (via ${source.config.name})`),
+      logged: this.appFailures,
     });
     if (signal.aborted) return;
     this.announce([...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p))));

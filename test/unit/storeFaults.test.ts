@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { createHttpClient, HttpClient } from '../../src/sources/http';
 import { Store, StoreSettings } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
+import { FailureLog, QUIET_MS } from '../../src/model/failureLog';
 import { FakeSpark, startFakeSpark } from '../bench/sparkFake';
 
 const NO_DISCOVERY = { enabled: false, driverPorts: [], historyServerPort: 0, masterPort: 0, prometheusPort: 0 };
@@ -26,20 +27,24 @@ function recordingLog(): { lines: string[]; info(m: string): void; warn(m: strin
   return { lines, info: () => {}, warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
 }
 
-/** A server that accepts every request and never answers it. */
-async function hangingServer(): Promise<{ url: string; held: () => number; close(): Promise<void> }> {
-  const held = new Set<http.ServerResponse>();
-  const server = http.createServer((_req, res) => void held.add(res));
+/** A loopback server on a free port: its URL, and a close that ends its connections too. */
+async function serve(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    held: () => held.size,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
       }),
   };
+}
+
+/** A server that accepts every request and never answers it. */
+async function hangingServer(): Promise<{ url: string; held: () => number; close(): Promise<void> }> {
+  const held = new Set<http.ServerResponse>();
+  return { ...(await serve((_req, res) => void held.add(res))), held: () => held.size };
 }
 
 describe('one hanging source', () => {
@@ -87,5 +92,90 @@ describe('one hanging source', () => {
     } finally {
       store.dispose();
     }
+  });
+});
+
+/** A proxy in front of the fake driver that answers 503 while `failing` is set. */
+async function flappingProxy(target: string): Promise<{ url: string; failing: boolean; paths: string[]; close(): Promise<void> }> {
+  const state = { failing: false, paths: [] as string[] };
+  const server = await serve((req, res) => {
+    state.paths.push(String(req.url));
+    if (state.failing) {
+      res.writeHead(503, { 'Content-Type': 'text/plain' }).end('Service Unavailable');
+      return;
+    }
+    void fetch(target + req.url).then(async (up) => {
+      res.writeHead(up.status, { 'Content-Type': up.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await up.arrayBuffer()));
+    });
+  });
+  return Object.assign(state, server);
+}
+
+describe('a flapping source', () => {
+  let fake: FakeSpark;
+  let proxy: Awaited<ReturnType<typeof flappingProxy>>;
+  before(async () => {
+    fake = await startFakeSpark({ executors: 4, jobs: 4 });
+    proxy = await flappingProxy(fake.url);
+  });
+  after(async () => {
+    await proxy.close();
+    await fake.close();
+  });
+
+  test('good and failing answers in turn: data kept, stale toggles, one log line, one request per poll', async () => {
+    let now = 1_000_000;
+    const log = recordingLog();
+    const store = new Store(settings([{ name: 'flaps', url: proxy.url, kind: 'driver', group: 'g' }]), {
+      makeClient: (s: SourceConfig, t: number): HttpClient => createHttpClient({ baseUrl: s.url, timeoutMs: t }),
+      log,
+      now: () => now,
+      random: () => 0.5, // backoff after a failure: exactly the refresh interval
+    });
+    const key = `g|${fake.appId}`;
+    try {
+      store.watch(key, { parts: ['executors'] });
+      await store.refresh();
+      const good = store.detail(key)!;
+      let lastGoodAt = good.fetchedAt;
+      assert.equal(good.detail.executors?.length, 1 + 4 + 1, 'the driver, 4 executors, 1 dead');
+      for (let poll = 1; poll <= 8; poll++) {
+        const failing = poll % 2 === 1;
+        proxy.failing = failing;
+        now += 1000; // one refresh interval: due, and out of the backoff of the last failure
+        const listings = proxy.paths.filter((p) => p === '/api/v1/applications').length;
+        await store.pollNow();
+        assert.equal(proxy.paths.filter((p) => p === '/api/v1/applications').length, listings + 1, `poll ${poll}: one listing request, no retry storm`);
+        assert.equal(store.source('flaps')?.status, failing ? 'error' : 'ok', `poll ${poll}: source state`);
+        assert.equal(store.entry(key)?.stale, failing, `poll ${poll}: application stale`);
+        const d = store.detail(key)!;
+        assert.equal(d.stale, failing, `poll ${poll}: details stale`);
+        assert.deepEqual(d.detail.executors, good.detail.executors, `poll ${poll}: executors kept`);
+        // Failing: shown with the age of the last good read (our clock); good: read now.
+        assert.equal(d.fetchedAt, failing ? lastGoodAt : now, `poll ${poll}: age of the details`);
+        lastGoodAt = d.fetchedAt;
+      }
+      // Four failures with the same message: one line, not one per failure.
+      assert.deepEqual(log.lines, [`warn flaps (${proxy.url}): HTTP 503`]);
+    } finally {
+      store.dispose();
+    }
+  });
+});
+
+describe('the failure log', () => {
+  test('a line per new message; the same message again only after the source stayed healthy a while', () => {
+    const f = new FailureLog();
+    assert.equal(f.failed('s', 'refused', 0), true, 'first failure');
+    assert.equal(f.failed('s', 'refused', 1000), false, 'still failing');
+    f.ok('s', 2000);
+    assert.equal(f.failed('s', 'refused', 3000), false, 'flapping: the same story');
+    assert.equal(f.failed('s', 'timed out', 4000), true, 'another message');
+    f.ok('s', 5000);
+    f.ok('s', 6000); // healthy since 5000, not since 6000
+    assert.equal(f.failed('s', 'timed out', 5000 + QUIET_MS), true, 'healthy for the quiet period: a new outage');
+    assert.equal(f.failed('other', 'timed out', 0), true, 'each key on its own');
+    f.forget('s');
+    assert.equal(f.failed('s', 'timed out', 0), true, 'forgotten');
   });
 });
