@@ -251,14 +251,15 @@ export class Store {
     if (this.sigs.changed(ChangeKeys.sources, [...this.sourceSet.states.values()].map((s) => [s.config.id, s.config.url, s.group, s.status, s.kind, s.error?.message, s.error?.at, s.master]))) changed.push(ChangeKeys.sources);
     if (this.sigs.changed(ChangeKeys.alerts, [...this.sourceSet.states.values()].map((s) => s.alerts ?? null))) changed.push(ChangeKeys.alerts);
     const entries = mergeEntries(
-      [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps })),
+      [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps, listedAt: s.lastOkAt })),
     );
     this.entries = entries;
     this.entryByKey = new Map(entries.map((e) => [e.key, e]));
     if (this.sigs.changed(ChangeKeys.apps, entries.map((e) => e.key))) changed.push(ChangeKeys.apps);
     for (const e of entries) {
-      // lastUpdated moves with every event the History Server reads: the store's concern only.
-      const { lastUpdated: _ignored, ...app } = e.app;
+      // lastUpdated moves with every event the History Server reads, a live driver's running
+      // time with every listing (its clock offset, derived from it, does not): the store's concern only.
+      const { lastUpdated: _updated, runningForMs: _running, ...app } = e.app;
       if (this.sigs.changed(ChangeKeys.app(e.key), [app, e.via, e.sourceId, e.stale])) changed.push(ChangeKeys.app(e.key));
     }
     // Applications that left every source: their records go, unless someone still looks.

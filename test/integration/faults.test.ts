@@ -9,11 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { driverApp, RunningJob, startJob, waitFor } from './env';
+import { driverApp, getJson, RunningJob, startJob, waitFor } from './env';
 import { FaultProxy, Mode } from './faultProxy';
 import { createHttpClient, Credentials, HttpError } from '../../src/sources/http';
 import { Store } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
+import { clockNote, runningFor } from '../../src/model/driverClock';
 
 describe('sources against a fault-injecting proxy in front of a real driver', () => {
   let job: RunningJob;
@@ -224,6 +225,34 @@ describe('sources against a fault-injecting proxy in front of a real driver', ()
     // "when the driver ends, the application moves to completed through the History Server".)
     await proxy.restore();
     await recovered('ended mid-poll');
+  });
+
+  test('a driver clock 10 minutes ahead or behind: running time never negative, ages on our clock', async () => {
+    const [raw] = await getJson<Array<{ attempts: Array<{ startTimeEpoch: number }> }>>(`${job.uiUrl}/api/v1/applications`);
+    const realStart = raw.attempts[0].startTimeEpoch;
+    try {
+      for (const offset of [10 * 60_000, -10 * 60_000]) {
+        proxy.clockOffsetMs = offset;
+        const t0 = Date.now();
+        await recovered(`clock ${offset / 60_000} min`);
+        const t1 = Date.now();
+        const e = store.entry(key)!;
+        assert.equal(e.app.startTime, realStart + offset, 'the start as the driver reports it');
+        // Ages ("12 s ago") count from when we read, on our clock.
+        const s = store.source('proxied')!;
+        const d = store.detail(key)!;
+        assert.ok(s.lastOkAt! >= t0 && s.lastOkAt! <= t1, 'source read at, our clock');
+        assert.ok(d.fetchedAt! >= t0 && d.fetchedAt! <= t1, 'details read at, our clock');
+        // The running time is on the driver's clock, as the tree and the hints show it: as long
+        // as the application has really run (this machine is the driver's: realStart is ours).
+        assert.ok(Math.abs(e.clockOffsetMs! - offset) < 2000, `offset ${e.clockOffsetMs}`);
+        const shown = runningFor(e.app.startTime, t1, e.clockOffsetMs).ms;
+        assert.ok(shown !== undefined && shown >= t0 - realStart - 2000 && shown <= t1 - realStart + 2000, `clock ${offset / 60_000} min: shown ${shown} ms, ran ${t1 - realStart} ms`);
+        assert.match(clockNote(e.clockOffsetMs)!, offset > 0 ? /^the driver's clock is 10m 0s ahead of/ : /^the driver's clock is 10m 0s behind/);
+      }
+    } finally {
+      proxy.clockOffsetMs = 0;
+    }
   });
 
   test('the HTTP layer itself reports each fault as an HttpError', async () => {

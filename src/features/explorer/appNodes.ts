@@ -9,6 +9,7 @@ import type { CachedDataset, Executor, Job, Stage } from '../../model/types';
 import { cachedBytes, executorTotals, gcShare, jobsToShow, keyConfiguration, shortDatasetName, sortExecutors, storageLevelName } from '../../model/appSummary';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../model/format';
 import { summariseJobsByLine } from '../../model/callSite';
+import { runningFor } from '../../model/driverClock';
 import type { Part } from '../../model/summary';
 import { SafeMarkdown } from '../../ui/markdown';
 import { HasApp, MessageNode, Node, NodeContext, treeItem, UiPage } from './node';
@@ -204,12 +205,13 @@ class JobNode extends AppChild {
   item(): vscode.TreeItem {
     const j = this.job;
     const t = this.base(`${j.jobId} · ${j.description ?? j.name}`, false, `job.${j.status.toLowerCase()}`);
-    const end = j.completionTime ?? (j.status === 'RUNNING' ? this.at : undefined);
+    // A running job's time on the driver's clock, like its submission time.
+    const ran = j.completionTime !== undefined && j.submissionTime !== undefined ? j.completionTime - j.submissionTime : j.status === 'RUNNING' ? runningFor(j.submissionTime, this.at, this.entry.clockOffsetMs).ms : undefined;
     const stagesDone = j.numCompletedStages + j.numSkippedStages;
     const stagesAll = stagesDone + j.numActiveStages + j.numFailedStages + Math.max(0, j.stageIds.length - stagesDone - j.numActiveStages - j.numFailedStages);
     t.description = [
       j.status,
-      formatDuration(end !== undefined && j.submissionTime !== undefined ? end - j.submissionTime : undefined),
+      formatDuration(ran),
       `stages ${stagesDone}/${stagesAll}`,
       `tasks ${formatCount(j.numCompletedTasks + j.numSkippedTasks)}/${formatCount(j.numTasks)}`,
       j.numFailedTasks ? `${j.numFailedTasks} failed ⚠` : '',
