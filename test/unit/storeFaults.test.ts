@@ -13,6 +13,7 @@ import { createHttpClient, HttpClient } from '../../src/sources/http';
 import { Store, StoreSettings } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
 import { FailureLog, QUIET_MS } from '../../src/model/failureLog';
+import { executorListing, MAX_LISTED } from '../../src/model/appSummary';
 import { FakeSpark, startFakeSpark } from '../bench/sparkFake';
 
 const NO_DISCOVERY = { enabled: false, driverPorts: [], historyServerPort: 0, masterPort: 0, prometheusPort: 0 };
@@ -157,6 +158,61 @@ describe('a flapping source', () => {
       }
       // Four failures with the same message: one line, not one per failure.
       assert.deepEqual(log.lines, [`warn flaps (${proxy.url}): HTTP 503`]);
+    } finally {
+      store.dispose();
+    }
+  });
+});
+
+describe('10,000 executors', () => {
+  let fake: FakeSpark;
+  before(async () => {
+    fake = await startFakeSpark({ executors: 10_000, jobs: 4 });
+  });
+  after(async () => fake.close());
+
+  test('read only when the executor list is wanted, capped in the tree, kept stale when the driver then fails', async () => {
+    const log = recordingLog();
+    const store = new Store(settings([{ name: 'big', url: fake.url, kind: 'driver', group: 'g' }], { requestTimeoutMs: 10_000 }), {
+      makeClient: (s: SourceConfig, t: number): HttpClient => createHttpClient({ baseUrl: s.url, timeoutMs: t }),
+      log,
+    });
+    const key = `g|${fake.appId}`;
+    const allexecutors = () => fake.log.filter((r) => r.path.endsWith('/allexecutors')).length;
+    try {
+      // Jobs wanted, executors not (a lens, hints): no allexecutors request, however many polls.
+      const jobs = store.watch(key, { parts: ['jobs'] });
+      await store.refresh();
+      await store.refresh();
+      assert.equal(store.detail(key)?.detail.jobs?.length, 4);
+      assert.equal(store.detail(key)?.detail.executors, undefined);
+      assert.equal(allexecutors(), 0, 'the 20 MB list was never asked for');
+      // The Executors node opened: the list is read at once and announced, 10,000 live, 100
+      // dead, and the driver.
+      const announced = new Promise<void>((resolve) => store.onDidChange((keys) => keys.has(`app:${key}:executors`) && resolve()));
+      const executors = store.watch(key, { parts: ['executors'] });
+      await announced;
+      const read = store.detail(key)!;
+      assert.equal(allexecutors(), 1);
+      assert.equal(read.detail.executors?.length, 1 + 10_000 + 100);
+      const listing = executorListing(read.detail.executors!);
+      assert.equal(listing.alive.shown.length, MAX_LISTED);
+      assert.equal(listing.alive.shown[0].id, 'driver');
+      assert.equal(listing.alive.more, '… 9,501 more');
+      assert.equal(listing.dead.length, 100);
+      // The driver then fails: the 10,000 stay on screen, stale, with the age of their read.
+      await fake.close();
+      await store.refresh();
+      await store.refresh();
+      const after = store.detail(key)!;
+      assert.equal(store.source('big')?.status, 'error');
+      assert.equal(store.source('big')?.error?.kind, 'refused');
+      assert.equal(after.stale, true);
+      assert.equal(after.fetchedAt, read.fetchedAt);
+      assert.equal(after.detail.executors, read.detail.executors, 'the same list, not a copy or a re-read');
+      assert.deepEqual(log.lines, [`warn big (${fake.url}): connection refused`]);
+      jobs.dispose();
+      executors.dispose();
     } finally {
       store.dispose();
     }
