@@ -16,6 +16,15 @@ import { FailureLog, QUIET_MS } from '../../src/model/failureLog';
 import { executorListing, MAX_LISTED } from '../../src/model/appSummary';
 import { FakeSpark, startFakeSpark } from '../bench/sparkFake';
 
+/** Unhandled rejections while this file's faults run: there must be none (checked last). */
+const unhandled: unknown[] = [];
+const onUnhandled = (e: unknown) => unhandled.push(e);
+before(() => process.on('unhandledRejection', onUnhandled));
+after(() => {
+  process.off('unhandledRejection', onUnhandled);
+  assert.deepEqual(unhandled, [], 'no unhandled rejection');
+});
+
 const NO_DISCOVERY = { enabled: false, driverPorts: [], historyServerPort: 0, masterPort: 0, prometheusPort: 0 };
 
 function settings(configured: StoreSettings['configured'], over: Partial<StoreSettings> = {}): StoreSettings {
