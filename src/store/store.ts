@@ -16,6 +16,7 @@
 import { alertsForApp, SparkAlert, sparkAlerts } from '../model/alerts';
 import { AppEntry, mergeEntries } from '../model/entries';
 import { Part, PARTS } from '../model/summary';
+import { FailureLog } from '../model/failureLog';
 import { Scheduler } from './scheduler';
 import { ChangeKeys, parseChangeKey, Signatures } from './changes';
 import { AppRecord, DetailState, pollApp, summariesPending } from './appReads';
@@ -39,6 +40,8 @@ export class Store {
   private readonly scheduler: Scheduler;
   private readonly sourceSet: SourceSet;
   private readonly records = new Map<string, AppRecord>();
+  /** What was logged of each application's failures (appReads.ts). */
+  private readonly appFailures = new FailureLog();
   private readonly interests = new Map<string, Map<number, { parts: ReadonlySet<Part>; live: boolean; light: boolean }>>();
   private nextInterest = 1;
   private entries: AppEntry[] = [];
@@ -248,19 +251,23 @@ export class Store {
     if (this.sigs.changed(ChangeKeys.sources, [...this.sourceSet.states.values()].map((s) => [s.config.id, s.config.url, s.group, s.status, s.kind, s.error?.message, s.error?.at, s.master]))) changed.push(ChangeKeys.sources);
     if (this.sigs.changed(ChangeKeys.alerts, [...this.sourceSet.states.values()].map((s) => s.alerts ?? null))) changed.push(ChangeKeys.alerts);
     const entries = mergeEntries(
-      [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps })),
+      [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps, listedAt: s.lastOkAt })),
     );
     this.entries = entries;
     this.entryByKey = new Map(entries.map((e) => [e.key, e]));
     if (this.sigs.changed(ChangeKeys.apps, entries.map((e) => e.key))) changed.push(ChangeKeys.apps);
     for (const e of entries) {
-      // lastUpdated moves with every event the History Server reads: the store's concern only.
-      const { lastUpdated: _ignored, ...app } = e.app;
+      // lastUpdated moves with every event the History Server reads, a live driver's running
+      // time with every listing (its clock offset, derived from it, does not): the store's concern only.
+      const { lastUpdated: _updated, runningForMs: _running, ...app } = e.app;
       if (this.sigs.changed(ChangeKeys.app(e.key), [app, e.via, e.sourceId, e.stale])) changed.push(ChangeKeys.app(e.key));
     }
     // Applications that left every source: their records go, unless someone still looks.
     for (const key of [...this.records.keys()]) {
-      if (!this.entryByKey.has(key) && !this.interests.has(key)) this.records.delete(key);
+      if (!this.entryByKey.has(key) && !this.interests.has(key)) {
+        this.records.delete(key);
+        this.appFailures.forget(key);
+      }
     }
     const gone = (k: string) => {
       const appKey = parseChangeKey(k)?.appKey;
@@ -334,6 +341,7 @@ export class Store {
       maxAgeMs: this.settings.statusBarIntervalMs,
       signal,
       warn: (m) => this.deps.log.warn(`${m} (via ${source.config.name})`),
+      logged: this.appFailures,
     });
     if (signal.aborted) return;
     this.announce([...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p))));

@@ -310,7 +310,7 @@ async function pickApplication(store: Store, title: string, exclude?: string): P
   const items = appPickItems(
     store.applications().map((e) => ({
       key: e.key, id: e.app.id, name: e.app.name, state: e.app.state, startTime: e.app.startTime,
-      durationMs: e.app.durationMs, via: e.via, group: e.group,
+      durationMs: e.app.durationMs, clockOffsetMs: e.clockOffsetMs, via: e.via, group: e.group,
     })),
     Date.now(),
     exclude,
