@@ -128,7 +128,7 @@ export interface CompareState {
   readonly b: CompareSideState;
 }
 const isCompareSide = v.object({
-  keys: (x: unknown) => v.array(v.str(1000), 20)(x) && (x as unknown[]).length > 0,
+  keys: v.array(v.str(1000), 20, 1),
   role: v.optional(v.str(2000)),
 });
 export const isCompareState = typed<CompareState>(v.object({ a: isCompareSide, b: isCompareSide }));

@@ -50,30 +50,43 @@ export function parseMessage(allowed: readonly IpcMessageType<unknown>[], raw: u
   return { method: o.method, params: o.params };
 }
 
-// Small validators, composed below. Strings and arrays are capped: a message is never a way to
-// make the other side allocate without bound.
+// Small validators, composed below; each is a type guard, so a message's parameter type is
+// derived from its validator (`Infer`) and declared once. Strings and arrays are capped: a
+// message is never a way to make the other side allocate without bound.
 const MAX_TEXT = 10_000;
 const MAX_ITEMS = 100_000;
 
-type Shape = Record<string, (v: unknown) => boolean>;
+/** A validator that is also the type it checks. */
+export type Guard<T> = (x: unknown) => x is T;
+/** The type a validator checks. */
+export type Infer<G> = G extends Guard<infer T> ? T : never;
+type Shape = Record<string, Guard<unknown>>;
+type OptionalKeys<S extends Shape> = { [K in keyof S]: undefined extends Infer<S[K]> ? K : never }[keyof S];
+type Flat<T> = { [K in keyof T]: T[K] } & unknown;
+/** The object type of a shape: fields whose validator accepts undefined are optional. */
+export type ObjectOf<S extends Shape> = Flat<
+  { readonly [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { readonly [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined> }
+>;
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export const v = {
-  str: (max = MAX_TEXT) => (x: unknown): x is string => typeof x === 'string' && x.length <= max,
-  num: (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x),
+  str: (max = MAX_TEXT): Guard<string> => (x: unknown): x is string => typeof x === 'string' && x.length <= max,
+  num: ((x: unknown) => typeof x === 'number' && Number.isFinite(x)) as Guard<number>,
   /** A finite number or null (a gap in a series: NaN and ±Inf arrive as null). */
-  numOrNull: (x: unknown): x is number | null => x === null || (typeof x === 'number' && Number.isFinite(x)),
-  bool: (x: unknown): x is boolean => typeof x === 'boolean',
-  oneOf: <T extends string>(values: readonly T[]) => (x: unknown): x is T => typeof x === 'string' && (values as readonly string[]).includes(x),
-  optional: (f: (x: unknown) => boolean) => (x: unknown) => x === undefined || f(x),
-  array: (f: (x: unknown) => boolean, max = MAX_ITEMS) => (x: unknown) => Array.isArray(x) && x.length <= max && x.every(f),
-  record: (f: (x: unknown) => boolean, max = 1000) => (x: unknown) =>
-    typeof x === 'object' && x !== null && !Array.isArray(x) && Object.keys(x).length <= max && Object.values(x).every(f),
+  numOrNull: ((x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x))) as Guard<number | null>,
+  bool: ((x: unknown) => typeof x === 'boolean') as Guard<boolean>,
+  oneOf: <T extends string>(values: readonly T[]): Guard<T> => (x: unknown): x is T => typeof x === 'string' && (values as readonly string[]).includes(x),
+  optional: <T>(f: Guard<T>): Guard<T | undefined> => (x: unknown): x is T | undefined => x === undefined || f(x),
+  array: <T>(f: Guard<T>, max = MAX_ITEMS, min = 0): Guard<readonly T[]> => (x: unknown): x is readonly T[] =>
+    Array.isArray(x) && x.length <= max && x.length >= min && x.every(f),
+  record: <T>(f: Guard<T>, max = 1000): Guard<Readonly<Record<string, T>>> => (x: unknown): x is Readonly<Record<string, T>> =>
+    isRecord(x) && Object.keys(x).length <= max && Object.values(x).every(f),
   /** An object with exactly these fields (extra fields are refused, missing optional ones allowed). */
-  object: (shape: Shape) => (x: unknown) => {
-    if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-    const o = x as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!(k in shape)) return false;
-    for (const [k, f] of Object.entries(shape)) if (!f(o[k])) return false;
+  object: <S extends Shape>(shape: S): Guard<ObjectOf<S>> => (x: unknown): x is ObjectOf<S> => {
+    if (!isRecord(x)) return false;
+    for (const k of Object.keys(x)) if (!(k in shape)) return false;
+    for (const [k, f] of Object.entries(shape)) if (!f(x[k])) return false;
     return true;
   },
 };
@@ -95,117 +108,87 @@ export type Unit = (typeof PANEL_UNITS)[number];
 /** The id of the custom PromQL panel (the other ids are model/promql's PanelId). */
 export const CUSTOM_PANEL_ID = 'custom';
 
-/** What the webview persists with setState and the serializer hands back after a reload. */
-export interface DashboardState {
-  readonly appKey: string;
-  readonly range: TimeRange;
-  readonly customQuery: string;
-}
 const isDashboardStateShape = v.object({ appKey: v.str(1000), range: v.oneOf(TIME_RANGES), customQuery: v.str() });
-export const isDashboardState = typed<DashboardState>(isDashboardStateShape);
+/** What the webview persists with setState and the serializer hands back after a reload. */
+export type DashboardState = Infer<typeof isDashboardStateShape>;
+export const isDashboardState: Guard<DashboardState> = isDashboardStateShape;
 
-export interface SeriesData {
-  readonly label: string;
+const isSeriesData = v.object({
+  label: v.str(2000),
   /** Epoch ms. */
-  readonly x: readonly number[];
+  x: v.array(v.num),
   /** Same length as x; null is a gap (no sample, NaN or ±Inf). */
-  readonly y: readonly (number | null)[];
-}
+  y: v.array(v.numOrNull),
+});
+export type SeriesData = Infer<typeof isSeriesData>;
 
-export interface PanelData {
-  readonly id: string;
-  readonly title: string;
-  readonly unit: Unit;
-  readonly series: readonly SeriesData[];
-  /** Finite bounds of every value drawn, null when there is none: axes never see NaN or Inf. */
-  readonly yMin: number | null;
-  readonly yMax: number | null;
-  /** Set when the panel's metrics are missing: the setting that turns them on. */
-  readonly missing?: string;
-  /** A note under the chart (e.g. a metric that exists but stays 0). */
-  readonly note?: string;
-  /** Prometheus's own error, as it said it. */
-  readonly error?: { readonly errorType: string; readonly message: string };
-  readonly warnings: readonly string[];
-  /** The PromQL behind the panel, for tooltips and "open in Prometheus". */
-  readonly queries: readonly string[];
-  readonly stepSeconds: number;
-  readonly profile?: string;
-}
-
-const isSeriesData = v.object({ label: v.str(2000), x: v.array(v.num), y: v.array(v.numOrNull) });
 const isError = v.object({ errorType: v.str(200), message: v.str() });
-const isPanelData = v.object({
+
+/**
+ * One panel's data. Checked one panel at a time on arrival: a panel that fails its check shows
+ * an error in that panel only (the others are drawn).
+ */
+export const isPanelData = v.object({
   id: v.str(100),
   title: v.str(200),
   unit: v.oneOf(PANEL_UNITS),
+  /** At most the host's top k and "all others" (model/chartSeries.ts), with room to spare. */
   series: v.array(isSeriesData, 1000),
+  /** Finite bounds of every value drawn, null when there is none: axes never see NaN or Inf. */
   yMin: v.numOrNull,
   yMax: v.numOrNull,
+  /** Set when the panel's metrics are missing: the setting that turns them on. */
   missing: v.optional(v.str()),
+  /** A note under the chart (e.g. a metric that exists but stays 0). */
   note: v.optional(v.str()),
+  /** Prometheus's own error, as it said it. */
   error: v.optional(isError),
   warnings: v.array(v.str(), 100),
+  /** The PromQL behind the panel, for tooltips and "open in Prometheus". */
   queries: v.array(v.str(), 20),
   stepSeconds: v.num,
   profile: v.optional(v.str(100)),
 });
+export type PanelData = Infer<typeof isPanelData>;
 
-/** Host → webview: who the dashboard is for (sent on ready and whenever it changes). */
-export interface InitParams {
-  readonly state: DashboardState;
-  readonly appName: string;
-  readonly appId: string;
-  readonly running: boolean;
+const isInitParams = v.object({
+  state: isDashboardStateShape,
+  appName: v.str(2000),
+  appId: v.str(1000),
+  running: v.bool,
   /** Panels in display order, so the webview lays them out before data arrives. */
-  readonly panels: readonly { readonly id: string; readonly title: string; readonly unit: Unit }[];
+  panels: v.array(v.object({ id: v.str(100), title: v.str(200), unit: v.oneOf(PANEL_UNITS) }), 100),
   /** Prometheus is not reachable or not configured: why. */
-  readonly problem?: string;
-}
-export const InitMessage = new IpcMessageType<InitParams>(
-  'dashboard/init',
-  typed(v.object({
-    state: isDashboardStateShape,
-    appName: v.str(2000),
-    appId: v.str(1000),
-    running: v.bool,
-    panels: v.array(v.object({ id: v.str(100), title: v.str(200), unit: v.oneOf(PANEL_UNITS) }), 100),
-    problem: v.optional(v.str()),
-  })),
-);
+  problem: v.optional(v.str()),
+});
+/** Host → webview: who the dashboard is for (sent on ready and whenever it changes). */
+export type InitParams = Infer<typeof isInitParams>;
+export const InitMessage = new IpcMessageType<InitParams>('dashboard/init', isInitParams);
 
-/** Host → webview: a refresh's results. */
-export interface DataParams {
-  readonly panels: readonly PanelData[];
+/** A panel as the data message carries it: an object naming its panel (its fields are checked by isPanelData). */
+const isPanelEnvelope = (x: unknown): x is PanelData => typeof x === 'object' && x !== null && !Array.isArray(x) && v.str(100)((x as { id?: unknown }).id);
+
+const isDataParams = v.object({
+  panels: v.array(isPanelEnvelope, 100),
   /** Epoch ms when the data was fetched; the range drawn, epoch ms. */
-  readonly fetchedAt: number;
-  readonly start: number;
-  readonly end: number;
-  readonly profiles: readonly string[];
-  readonly scrapeIntervalSeconds: number;
-  /** The time range the data was read for (the control may have moved on since). */
-  readonly range: TimeRange;
+  fetchedAt: v.num,
+  start: v.num,
+  end: v.num,
+  profiles: v.array(v.str(100), 20),
+  scrapeIntervalSeconds: v.num,
+  /** The time range the data was read for. */
+  range: v.oneOf(TIME_RANGES),
   /** Prometheus failed as a whole (unreachable, …): the last data stays on screen, marked stale. */
-  readonly problem?: string;
-}
-export const DataMessage = new IpcMessageType<DataParams>(
-  'dashboard/data',
-  typed(v.object({
-    panels: v.array(isPanelData, 100),
-    fetchedAt: v.num,
-    start: v.num,
-    end: v.num,
-    profiles: v.array(v.str(100), 20),
-    scrapeIntervalSeconds: v.num,
-    range: v.oneOf(TIME_RANGES),
-    problem: v.optional(v.str()),
-  })),
-);
+  problem: v.optional(v.str()),
+});
+/** Host → webview: a refresh's results. */
+export type DataParams = Infer<typeof isDataParams>;
+export const DataMessage = new IpcMessageType<DataParams>('dashboard/data', isDataParams);
 
 /** Host → webview: the custom PromQL panel's result (data, or Prometheus's error). */
 export const CustomResultMessage = new IpcMessageType<{ readonly panel: PanelData; readonly query: string }>(
   'dashboard/customResult',
-  typed(v.object({ panel: isPanelData, query: v.str() })),
+  typed(v.object({ panel: isPanelEnvelope, query: v.str() })),
 );
 
 /** Webview → host: loaded; the width in CSS px of each panel's canvas. */

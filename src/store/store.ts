@@ -22,6 +22,7 @@ import { ChangeKeys, parseChangeKey, Signatures } from './changes';
 import { AppRecord, DetailState, pollApp, summariesPending } from './appReads';
 import { SourceSet } from './sourceSet';
 import { StoreReads } from './reads';
+import { DashboardFeed } from './dashboardFeed';
 import type { GroupState, SourceState, StoreDeps, StoreSettings, WatchOptions } from './types';
 import { LIGHT_MAX_STORAGE_MB } from './types';
 import { RunRegistry } from './runs';
@@ -59,6 +60,8 @@ export class Store {
   readonly cacheImpacts = new CacheImpactStore();
   /** Reads for one feature at a time (comparisons, dashboards), through the store's clients. */
   readonly reads: StoreReads;
+  /** One feed per open dashboard: the store reads its series while it is shown. */
+  readonly dashboards: { open(appKey: string): DashboardFeed };
 
   constructor(settings: StoreSettings, private readonly deps: StoreDeps) {
     this.settings = settings;
@@ -85,6 +88,23 @@ export class Store {
       refresh: () => this.refresh(),
       now: this.now,
     });
+    this.dashboards = {
+      open: (appKey) =>
+        new DashboardFeed(
+          {
+            scheduler: this.scheduler,
+            entry: (k) => this.entry(k),
+            detail: (k) => this.detail(k),
+            prometheusFor: (k) => this.reads.prometheusFor(k),
+            // While a dashboard is shown, its application's environment (metrics namespace) is read.
+            watch: (k) => this.watch(k, { parts: ['environment'] }),
+            refreshIntervalMs: () => this.settings.refreshIntervalMs,
+            now: this.now,
+            warn: (m) => deps.log.warn(m),
+          },
+          appKey,
+        ),
+    };
     this.runs.onDidChange(() => this.announce([ChangeKeys.runs]));
     this.cacheImpacts.onDidChange(() => this.announce([ChangeKeys.runs]));
   }

@@ -21,7 +21,7 @@
 import * as path from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
 import { PrometheusClient, PrometheusError } from '../../src/sources/prometheus';
-import { DashboardApp, detect, fetchCustom, fetchPanels, PanelRequest, planPanels, planRange } from '../../src/features/dashboard/dashboardQueries';
+import { DashboardApp, detect, fetchCustom, fetchPanels, PanelRequest, planPanels, planRange } from '../../src/store/dashboardReads';
 import { alignRange, PANELS, PanelId, parsePromDuration, sanitizeMetricKey } from '../../src/model/promql';
 import { getJson, waitFor } from '../integration/env';
 import { BenchResult, progress, round, runAlone } from './common';
