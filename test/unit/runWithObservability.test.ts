@@ -80,11 +80,12 @@ describe('the spark-submit command line', () => {
       ...base,
       eventsFile: '/tmp/ev.jsonl',
       python: '/venv/bin/python',
-      disableCacheAt: [{ file: '/work/jobs/seed.py', line: 34 }, { file: '/work/jobs/seed.py', line: 36 }],
+      disableCacheAt: [{ file: '/work/jobs/seed.py', line: 34 }, { file: '/work/a,b/job "x".py', line: 36 }],
       env: { HOLD_SECONDS: '5' },
     });
     assert.equal(c.env.SO_HOOK_EVENTS, '/tmp/ev.jsonl');
-    assert.equal(c.env.SO_DISABLE_CACHE_AT, '/work/jobs/seed.py:34,/work/jobs/seed.py:36');
+    // JSON: a comma or a quote in a path cannot split an entry.
+    assert.deepEqual(JSON.parse(c.env.SO_DISABLE_CACHE_AT!), [{ file: '/work/jobs/seed.py', line: 34 }, { file: '/work/a,b/job "x".py', line: 36 }]);
     assert.equal(c.env.PYSPARK_PYTHON, '/venv/bin/python');
     assert.equal(c.env.PYSPARK_DRIVER_PYTHON, '/venv/bin/python');
     assert.equal(c.env.HOLD_SECONDS, '5');
