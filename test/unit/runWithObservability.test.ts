@@ -166,6 +166,22 @@ describe('what a cache lens says', () => {
     assert.equal(disk.title, '⛁ 0 B in memory · 7.0 MiB on disk · 8/8 partitions · 0 % of storage · DISK_ONLY');
   });
 
+  test('a helper\'s cache call: the sum, how many datasets and the lines that called it', () => {
+    const helper = (callers: { path: string; line: number; sameFile: boolean; mib: number }[]) => cacheLensText(cacheLensState({
+      appId: 'app-1', executors, now: 0,
+      match: {
+        kind: 'matched', dataset: ds({ rddId: 20 }), confidence: 'exact', evidence: 'hookName', reason: 'named by the hook after the 2 lines that called it',
+        callers: callers.map((c, i) => ({ ...c, dataset: ds({ rddId: 10 + i, memoryUsed: c.mib * MiB }) })),
+      },
+    }));
+    const t = helper([{ path: '/w/job.py', line: 8, sameFile: true, mib: 100 }, { path: '/w/job.py', line: 9, sameFile: true, mib: 50 }]);
+    assert.equal(t.title, '⛁ 2 datasets (called from lines 8, 9) · 150 MiB in memory · 0 B on disk · 16/16 partitions · 15 % of storage · MEMORY_AND_DISK');
+    assert.equal(t.tooltip, 'The sum of the 2 datasets this call cached, one per calling line (line 8: rdd 10, 100 MiB in memory, 0 B on disk; line 9: rdd 11, 50.0 MiB in memory, 0 B on disk). named by the hook after the 2 lines that called it');
+    assert.equal(t.action, 'reveal');
+    const other = helper([{ path: '/w/helpers.py', line: 3, sameFile: true, mib: 1 }, { path: '/w/job.py', line: 40, sameFile: false, mib: 1 }]);
+    assert.match(other.title, /^⛁ 2 datasets \(called from line 3, job\.py:40\) · 2\.0 MiB in memory/);
+  });
+
   test('no application, not materialised, ambiguous (no figure) and offline with the age', () => {
     const none = cacheLensText(cacheLensState({ now: 0 }));
     assert.equal(none.action, 'run');
