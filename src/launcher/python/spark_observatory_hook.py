@@ -400,6 +400,9 @@ def _cache_site(method):
         return None
     file = _abs(user.f_code.co_filename)
     call = _call_at(user) if _span(user) is not None else _call_on_line(user, method)
+    if writer is user and (call is None or call.attr != method):
+        # Written on this line but not readable from the source (a file changed since): the line still holds.
+        call = _call_on_line(user, method) or _Call(method, "?", "", user.f_lineno, user.f_lineno)
     if call is not None and call.attr == method:
         text = "%s.%s(%s)" % (_squeeze(call.receiver, MAX_RECEIVER), method, _squeeze(call.args))
         site = _CacheSite(file, call.attr_line, {user.f_lineno, call.attr_line, call.start_line}, text)
@@ -407,7 +410,7 @@ def _cache_site(method):
         # Library code (or PySpark on a library's behalf) made the call.
         lib_call = _call_at(writer) if writer is not user else None
         text = ("%s.%s(%s)" % (_squeeze(lib_call.receiver, MAX_RECEIVER), method, _squeeze(lib_call.args))
-                if lib_call is not None and lib_call.attr == method else "%s()" % method)
+                if lib_call is not None and lib_call.attr == method else "?.%s()" % method)
         library = writer.f_globals.get("__name__") if writer is not None else None
         site = _CacheSite(file, user.f_lineno, {user.f_lineno}, text, library=library or "?")
     site.caller = _caller_of(user, file, site.line)
