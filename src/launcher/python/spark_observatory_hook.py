@@ -25,7 +25,8 @@ with it, a job runs the same Spark jobs and stages, in the same order, as withou
 * Events, one JSON line each, go to the file named by SO_HOOK_EVENTS (if set): "ready" (first,
   with the status line), "cache" at each cache call, "cacheRdd" when the dataset's RDD id is known
   (at the call for RDDs and eager tables, after the action that built it otherwise), "disabled",
-  "disableNotReached" (at exit), "failure".
+  "disableNotReached" and "exit" (at exit, with the time the hook's own code took in the job's
+  threads), "failure".
 * SO_DISABLE_CACHE_AT='[{"file": "<abs path>", "line": <n>}, ...]': a cache/persist/cacheTable call
   on one of those lines is skipped and the dataset returned uncached (Measure Cache Impact).
 * Its first line on stderr says what is active ("hook active (pyspark 4.3.0, classic): lines on
@@ -62,6 +63,9 @@ _foreign_dirs = []  # the standard library and installed packages: never the use
 _user_files = {}
 _disabled = []
 _disabled_hits = set()
+# The hook's own cost in the user's threads: seconds spent in its code around actions and cache
+# calls (not in theirs), and how many of each; written at exit.
+_cost = {"seconds": 0.0, "actions": 0, "cacheCalls": 0}
 _pending = []
 _fields = {}
 _faults = set()
@@ -468,6 +472,7 @@ def _action(name, orig):
         st = _st()
         if st.action_depth > 0:
             return orig(*args, **kwargs)
+        t0 = time.perf_counter()
         token = None
         try:
             token = _begin_action(name)
@@ -475,15 +480,18 @@ def _action(name, orig):
             st.site = None
             _fail("tagging actions with their line", e)
         st.action_depth += 1
+        spent = time.perf_counter() - t0
         try:
             return orig(*args, **kwargs)
         finally:
+            t1 = time.perf_counter()
             st.action_depth -= 1
             try:
                 _end_action(token)
             except Exception as e:
                 _fail("restoring the call site after an action", e)
             _check_pending()
+            _count("actions", spent + time.perf_counter() - t1)
 
     wrapper.__so_hooked__ = True
     return wrapper
@@ -558,14 +566,14 @@ def _hook_named(name):
 
 
 def _field(obj, name):
-    """A private field of a JVM object (Java reflection through py4j), cached per class."""
-    cls = obj.getClass()
-    key = (cls.getName(), name)
-    f = _fields.get(key)
+    """A private field of a JVM object (Java reflection through py4j), looked up once: each name
+    read here belongs to one class (CachedRDDBuilder, CacheManager), and a py4j call costs about a
+    millisecond."""
+    f = _fields.get(name)
     if f is None:
-        f = cls.getDeclaredField(name)
+        f = obj.getClass().getDeclaredField(name)
         f.setAccessible(True)
-        _fields[key] = f
+        _fields[name] = f
     return f
 
 
@@ -697,6 +705,7 @@ def _cache_wrapper(kind, method, orig, after):
         st = _st()
         if st.cache_depth > 0:
             return orig(self, *args, **kwargs)
+        t0 = time.perf_counter()
         site = None
         try:
             site = _cache_site(method)
@@ -707,17 +716,21 @@ def _cache_wrapper(kind, method, orig, after):
             _disabled_hits.add(entry)
             _log("%s at %s:%d switched off by SO_DISABLE_CACHE_AT: not cached" % (site.call_text, site.file, site.line))
             _event("disabled", kind=kind, listed={"file": entry[0], "line": entry[1]}, **site.fields())
+            _count("cacheCalls", time.perf_counter() - t0)
             return None if kind == "table" else self
+        spent = time.perf_counter() - t0
         st.cache_depth += 1
         try:
             result = orig(self, *args, **kwargs)
         finally:
             st.cache_depth -= 1
+        t1 = time.perf_counter()
         if site is not None:
             try:
                 after(self, site, args, kwargs)
             except Exception as e:
                 _fail("naming a cached %s after its line" % ("DataFrame" if kind == "dataframe" else kind), e)
+        _count("cacheCalls", spent + time.perf_counter() - t1)
         return result
 
     wrapper.__so_hooked__ = True
@@ -776,12 +789,19 @@ def _parse_disabled(spec):
     return out
 
 
+def _count(what, seconds):
+    _cost[what] += 1
+    _cost["seconds"] += seconds
+
+
 def _at_exit():
-    """A listed call that never ran was not switched off: say so, for Measure Cache Impact."""
+    """A listed call that never ran was not switched off: say so, for Measure Cache Impact. And
+    what the hook cost the job's threads."""
     for entry in _disabled:
         if entry not in _disabled_hits:
             _log("SO_DISABLE_CACHE_AT: no cache call ran at %s:%d, nothing was switched off there" % entry)
             _event("disableNotReached", file=entry[0], line=entry[1])
+    _event("exit", hookSeconds=round(_cost["seconds"], 6), actions=_cost["actions"], cacheCalls=_cost["cacheCalls"])
 
 
 def _classes():
@@ -841,6 +861,9 @@ def install(user_file=None):
             os.path.dirname(os.path.abspath(py4j.__file__)) + os.sep,
         ]
         _foreign_dirs[:] = _foreign_roots()
+        if user_file:
+            # The file Run File runs is the user's, wherever it lies.
+            _user_files[_abs(user_file)] = True
     except Exception as e:
         reason = "no classic PySpark here (%s: %s)" % (type(e).__name__, e)
         status["inactive"] = {LINES: reason, DATASETS: reason}
