@@ -1,5 +1,7 @@
 /**
- * The store's cost per poll of one watched application (DESIGN.md "Budgets": ≤ 5 requests whatever the size, never `details=true` or `/sql`; host CPU per poll
+ * The store's cost per poll of one watched application, this release beside the previous one
+ * (previousRelease.ts, built from git in the same run), against the same fake driver (DESIGN.md
+ * "Budgets": ≤ 5 requests whatever the size, never `details=true` or `/sql`; host CPU per poll
  * ≤ 5 ms at 1,000 executors, ≤ 50 ms at 10,000, ≤ 1 ms when nothing changed; ≤ 100 KB read per
  * poll at 10,000 executors while the executor list is closed; no memory growth over 1,000 polls).
  *
@@ -7,16 +9,20 @@
  * answers replicated to N executors; a real Spark cannot run 1,000 executors on 2 cores), in two
  * scenarios: nothing changes between polls (`static`), and a job runs (`running`: task counts
  * move every poll, a job completes every 10 polls, cached data moves every 25). Each run gets a
- * fresh fake. The store runs in a child process (pollWorker.ts), so its CPU time is not mixed
- * with the server's. Bytes per poll are counted by the fake: the JSON text of each answer, and
- * what went over the wire (gzip, as Spark's Jetty sends it).
+ * fresh fake, so both releases see the same polls. The store runs in a child process (this
+ * release: pollWorker.ts; the previous one: its own worker, which calls its `pollOnce(false)`),
+ * so its CPU time is not mixed with the server's. Bytes per poll are counted by the fake: the
+ * JSON text of each answer, and what went over the wire (gzip, as Spark's Jetty sends it).
  *
- * SO_BENCH_POLLS (100) sets the measured polls.
+ * SO_BENCH_POLLS (100) sets the measured polls of this release, SO_BENCH_PREVIOUS_POLLS (30) the
+ * previous release's (the same work every poll: fewer suffice, and a 10,000-executor poll of it
+ * reads 26 MB).
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import type { Part } from '../../src/model/summary';
 import { BenchResult, mean, median, OUT_TEST, percentile, progress, round, runAlone } from './common';
+import { buildPrevious, PreviousBuild, PreviousWorkerResult } from './previousRelease';
 import { LoggedRequest, Scenario, startFakeSpark } from './sparkFake';
 import type { WorkerConfig, WorkerResult } from './pollWorker';
 
@@ -25,7 +31,9 @@ const CPU_BUDGET_MS: Record<number, number> = { 1000: 5, 10000: 50 };
 const UNCHANGED_BUDGET_MS = 1;
 const CLOSED_BYTES_BUDGET_KB = 100;
 const INTERVAL_MS = 3000;
-const WARMUP = 10;
+// The previous release fetches the fake's 16 task summaries one per poll: a 2 KB request beside
+// its 4 lists of up to 26 MB, left in its measured polls rather than waited out.
+const WARMUP = { now: 10, previous: 5 };
 const MEMORY_POLLS = 1000;
 const MEMORY_EXECUTORS = 1000;
 const SIZES = [1000, 10_000];
@@ -91,60 +99,83 @@ function kinds(distinct: readonly { path: string; params: string }[]): string[] 
   ].sort();
 }
 
-async function measure(scenario: Scenario, executors: number, parts: readonly Part[], polls: number): Promise<Measured> {
+async function measure(who: 'now' | PreviousBuild, scenario: Scenario, executors: number, parts: readonly Part[], polls: number): Promise<Measured> {
   const fake = await startFakeSpark({ executors, scenario });
   try {
+    const warmup = who === 'now' ? WARMUP.now : WARMUP.previous;
     // Ticks 1..1+warmup are the first poll (the application is found) and the warm-up.
-    const after = 1 + WARMUP;
-    const cfg: WorkerConfig = { url: fake.url, mode: 'cpu', warmup: WARMUP, polls, parts, intervalMs: INTERVAL_MS };
-    const r = await child<WorkerResult>(path.join(OUT_TEST, 'bench', 'pollWorker.js'), cfg);
+    const after = 1 + warmup;
+    if (who === 'now') {
+      const cfg: WorkerConfig = { url: fake.url, mode: 'cpu', warmup, polls, parts, intervalMs: INTERVAL_MS };
+      const r = await child<WorkerResult>(path.join(OUT_TEST, 'bench', 'pollWorker.js'), cfg);
+      const { bytes, wire } = perPoll(fake.log, after, polls);
+      const client = r.textBytes.reduce((a, b) => a + b, 0);
+      const changed = r.announced.filter((a) => a > 0).length;
+      return {
+        ...r,
+        bytes,
+        wire,
+        log: fake.log,
+        distinct: kinds(r.distinct),
+        detail: `${changed} of ${polls} polls announced a changed list; the store holds ${r.executorsSeen} executors and ${r.jobsSeen} jobs${r.detailError ? `; ERROR: ${r.detailError}` : ''}; the client received ${kb(client)} KB of text in all (the fake counted ${kb(bytes.reduce((a, b) => a + b, 0))} KB)`,
+      };
+    }
+    // The previous worker makes its own per-request measurements after its polls: one poll more
+    // than needed keeps them out of the polls read here.
+    const r = await child<PreviousWorkerResult>(who.worker, { url: fake.url, mode: 'cpu', warmup, polls: polls + 1 });
     const { bytes, wire } = perPoll(fake.log, after, polls);
-    const client = r.textBytes.reduce((a, b) => a + b, 0);
-    const changed = r.announced.filter((a) => a > 0).length;
     return {
-      ...r,
+      cpuMs: r.cpuMs.slice(0, polls),
+      wallMs: r.wallMs.slice(0, polls),
+      appRequests: r.appRequests.slice(0, polls),
+      requests: r.requests.slice(0, polls),
       bytes,
       wire,
       log: fake.log,
       distinct: kinds(r.distinct),
-      detail: `${changed} of ${polls} polls announced a changed list; the store holds ${r.executorsSeen} executors and ${r.jobsSeen} jobs${r.detailError ? `; ERROR: ${r.detailError}` : ''}; the client received ${kb(client)} KB of text in all (the fake counted ${kb(bytes.reduce((a, b) => a + b, 0))} KB)`,
+      detail: `the store holds ${r.executorsSeen} executors${r.detailError ? `; ERROR: ${r.detailError}` : ''}`,
     };
   } finally {
     await fake.close();
   }
 }
 
-function rows(scenario: Scenario, executors: number, list: string, now: Measured, polls: number): BenchResult[] {
+function rows(scenario: Scenario, executors: number, list: string, now: Measured, prev: Measured | undefined, polls: number): BenchResult[] {
   const label = `${scenario === 'static' ? 'nothing changed' : 'a job running'}, ${executors.toLocaleString('en')} executors, executor list ${list}`;
   const cpuBudget = scenario === 'static' ? UNCHANGED_BUDGET_MS : CPU_BUDGET_MS[executors];
+  const p = (f: (m: Measured) => number) => (prev ? round(f(prev), 2) : undefined);
   const cpuMedian = (m: Measured) => median(m.cpuMs);
   const cpu95 = (m: Measured) => percentile(m.cpuMs, 95);
   const bytes = (m: Measured) => kb(mean(m.bytes));
   const wire = (m: Measured) => kb(mean(m.wire));
   const reqs = (m: Measured) => Math.max(...m.appRequests);
+  const prevNote = prev ? `; previous release (${prev.cpuMs.length} polls): ${prev.distinct.join(', ')}; ${prev.detail}` : '';
   return [
     {
       name: `poll: host CPU per poll, median (${label})`,
       value: round(cpuMedian(now), 2),
+      previous: p(cpuMedian),
       unit: 'ms',
       budget: cpuBudget,
       note: `process.cpuUsage of the store's process around each poll (HTTP client, gunzip, JSON.parse, parsing, GC), ${polls} polls at a simulated ${INTERVAL_MS / 1000} s interval; wall time median ${round(median(now.wallMs), 1)} ms, p95 ${round(percentile(now.wallMs, 95), 1)} ms; ${now.detail}`,
     },
-    { name: `poll: host CPU per poll, p95 (${label})`, value: round(cpu95(now), 2), unit: 'ms' },
+    { name: `poll: host CPU per poll, p95 (${label})`, value: round(cpu95(now), 2), previous: p(cpu95), unit: 'ms' },
     {
       name: `poll: JSON read per poll, mean (${label})`,
       value: bytes(now),
+      previous: p(bytes),
       unit: 'KB',
       budget: executors === 10_000 && list === 'closed' ? CLOSED_BYTES_BUDGET_KB : undefined,
       note: `text of every answer of the measured polls (the source's application list included), counted by the fake; max ${kb(Math.max(...now.bytes))} KB in one poll`,
     },
-    { name: `poll: bytes on the wire per poll (gzip), mean (${label})`, value: wire(now), unit: 'KB' },
+    { name: `poll: bytes on the wire per poll (gzip), mean (${label})`, value: wire(now), previous: p(wire), unit: 'KB' },
     {
       name: `poll: requests per poll of the application, max (${label})`,
       value: reqs(now),
+      previous: p(reqs),
       unit: 'requests',
       budget: MAX_REQUESTS,
-      note: `plus the source's application list (one per source and poll); distinct requests: ${now.distinct.join(', ')}`,
+      note: `plus the source's application list (one per source and poll); distinct requests: ${now.distinct.join(', ')}${prevNote}`,
     },
   ];
 }
@@ -203,23 +234,49 @@ async function memoryRun(): Promise<BenchResult[]> {
 
 export async function run(): Promise<BenchResult[]> {
   const polls = Number(process.env.SO_BENCH_POLLS ?? 100);
+  const previousPolls = Math.min(polls, Number(process.env.SO_BENCH_PREVIOUS_POLLS ?? 30));
   const out: BenchResult[] = [];
   const logs: LoggedRequest[] = [];
-  for (const scenario of SCENARIOS) {
-    for (const n of SIZES) {
-      for (const { list, parts } of LISTS) {
-        progress('poll', `${scenario}, ${n.toLocaleString('en')} executors, executor list ${list}: ${polls} polls…`);
-        const now = await measure(scenario, n, parts, polls);
-        logs.push(...now.log);
-        out.push(...rows(scenario, n, list, now, polls));
+  progress('poll', 'building the previous release from git…');
+  const prev = buildPrevious();
+  const prevBuild = 'worker' in prev ? prev : undefined;
+  if (!prevBuild) progress('poll', `previous release unavailable: ${'unavailable' in prev ? prev.unavailable : ''}`);
+  try {
+    for (const scenario of SCENARIOS) {
+      for (const n of SIZES) {
+        const label = `${scenario}, ${n.toLocaleString('en')} executors`;
+        let before: Measured | undefined;
+        if (prevBuild) {
+          progress('poll', `${label}: previous release (${prevBuild.commit.slice(0, 7)}), ${previousPolls} polls…`);
+          before = await measure(prevBuild, scenario, n, TREE_PARTS, previousPolls);
+          logs.push(...before.log);
+        }
+        for (const { list, parts } of LISTS) {
+          progress('poll', `${label}, executor list ${list}: this release, ${polls} polls…`);
+          const now = await measure('now', scenario, n, parts, polls);
+          logs.push(...now.log);
+          out.push(...rows(scenario, n, list, now, before, polls));
+        }
       }
     }
+  } finally {
+    prevBuild?.dispose();
   }
   const detailsTrue = logs.filter((l) => /[?&]details=true/i.test(l.query)).length;
   const sql = logs.filter((l) => /\/sql(\/|$)/.test(l.path)).length;
   out.push(
-    { name: 'poll: requests with details=true (every run above)', value: detailsTrue, unit: 'requests', budget: 0 },
-    { name: 'poll: requests to /sql (every run above)', value: sql, unit: 'requests', budget: 0 },
+    { name: 'poll: requests with details=true (every run above, both releases)', value: detailsTrue, unit: 'requests', budget: 0 },
+    { name: 'poll: requests to /sql (every run above, both releases)', value: sql, unit: 'requests', budget: 0 },
+    {
+      name: 'poll: previous release measured beside this one',
+      value: prevBuild ? 1 : 0,
+      unit: 'yes/no',
+      note: prevBuild
+        ? `commit ${prevBuild.commit} (src/store.ts, test/bench/pollWorker.ts) built from git with this repository's TypeScript; its store reads every list of a watched application each poll whatever is open, so one run of it stands beside both the closed and the open list; ${previousPolls} polls after ${WARMUP.previous} of warm-up (its task summaries come one per poll, beside its four lists)`
+        : 'unavailable' in prev
+          ? prev.unavailable
+          : '',
+    },
   );
   out.push(...(await memoryRun()));
   return out;
