@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseDriverMetrics } from '../../src/sources/sparkMetrics';
 import { parseExecutors, parseJobs, parseStages } from '../../src/sources/sparkRest';
 import { REPO } from '../bench/common';
+import { abbaEstimates } from '../bench/abba';
 import { jackson } from '../bench/fakeJson';
 import { FakeModel } from '../bench/fakeModel';
 import { startFakeSpark } from '../bench/sparkFake';
@@ -74,5 +75,15 @@ describe('bench fake driver', () => {
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe('bench ABBA windows', () => {
+  test('each polling window is read against its own block’s idle rate, per poll, at one poll per interval', () => {
+    // Block 0 idles at 2 % of a core, block 1 at 4 % (drift); each B window adds 30 ms over 5 polls.
+    const w = (block: number, on: boolean, pct: number, extraS = 0) => ({ block, on, seconds: 15, cpuSeconds: (pct / 100) * 15 + extraS, polls: on ? 5 : 0 });
+    const windows = [w(0, false, 2), w(0, true, 2, 0.03), w(0, true, 2, 0.03), w(0, false, 2), w(1, false, 4), w(1, true, 4, 0.03), w(1, true, 4, 0.03), w(1, false, 4)];
+    // 30 ms / 5 polls = 6 ms per poll = 0.2 % of a core at one poll per 3 s, in every window.
+    assert.deepEqual(abbaEstimates(windows, 3000).map((e) => Math.round(e * 1000) / 1000), [0.2, 0.2, 0.2, 0.2]);
   });
 });
