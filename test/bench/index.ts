@@ -63,7 +63,9 @@ function fmtNum(v: number | undefined): string {
 
 function table(rows: readonly Row[]): string {
   const head = ['bench', 'measure', 'value', 'unit', 'budget', 'ratio', ''];
-  const body = rows.map((r) => [r.bench, r.name, fmtNum(r.value), r.unit, fmtNum(r.budget), r.ratio === undefined ? '' : `${fmtNum(r.ratio)}×`, r.status === 'info' ? '' : r.status]);
+  // A figure with the previous release's beside it reads "previous → now (now/previous)".
+  const value = (r: Row) => (r.previous === undefined ? fmtNum(r.value) : `${fmtNum(r.previous)} → ${fmtNum(r.value)} (${fmtNum(r.value / r.previous)}×)`);
+  const body = rows.map((r) => [r.bench, r.name, value(r), r.unit, fmtNum(r.budget), r.ratio === undefined ? '' : `${fmtNum(r.ratio)}×`, r.status === 'info' ? '' : r.status]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 4 || i === 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');

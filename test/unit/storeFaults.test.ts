@@ -93,7 +93,7 @@ describe('one hanging source', () => {
     try {
       assert.ok(seen.keys.has('apps'), 'the list of applications was announced');
       assert.ok(seen.keys.has(`app:${key}`), 'and the application itself');
-      assert.equal(store.entry(key)?.app.name, 'fake-2-executors');
+      assert.equal(store.entry(key)?.app.name, 'fake-2-executors-static');
       assert.equal(store.source('healthy')?.status, 'ok');
       // Announced before the hanging source's request timed out: it is still pending, its request held.
       assert.equal(seen.hangsStatus, 'pending');
