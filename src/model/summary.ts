@@ -61,10 +61,17 @@ export interface ReadPlan {
   readonly full: readonly Part[];
   /** Filtered lists (running jobs, active stages) for progress, when no full read is due. */
   readonly progress: readonly ('jobs' | 'stages')[];
+  /**
+   * Jobs or stages began or ended: after the progress reads, read only the jobs and stages that
+   * did (by id), or the whole lists when they are more than the budget left (boundaryReads.ts).
+   */
+  readonly boundary: boolean;
   /** Wanted parts left for a later poll (budget spent, or read too recently). */
   readonly deferred: readonly Part[];
 }
 
+/** With a driver's counters, job and stage lists are read again at most this many times less often. */
+const LIST_AGE_FACTOR = 10;
 const COUNTERS: readonly (keyof DriverSummary)[] = ['jobsAll', 'jobsActive', 'stagesRunning', 'stagesWaiting', 'stagesFailed', 'stagesCompleted', 'stagesSkipped'];
 const MEMORY: readonly (keyof DriverSummary)[] = ['storageMemoryUsedMb', 'storageMemoryMaxMb', 'diskUsedMb'];
 
@@ -84,6 +91,7 @@ export function busy(s: DriverSummary | undefined): boolean {
 export function planReads(p: PlanInput): ReadPlan {
   const due = new Set<Part>();
   const progress = new Set<'jobs' | 'stages'>();
+  let boundary = false;
   const { memory: m, summary: s } = p;
   const age = (part: Part) => (m.readAt[part] === undefined ? Infinity : p.now - m.readAt[part]!);
   for (const part of p.wanted) {
@@ -100,7 +108,13 @@ export function planReads(p: PlanInput): ReadPlan {
   } else {
     const counters = differs(m.summary, s, COUNTERS);
     const mem = differs(m.summary, s, MEMORY);
-    if (counters) {
+    const listsKnown = m.readAt.jobs !== undefined && m.readAt.stages !== undefined && !m.dirty.has('jobs') && !m.dirty.has('stages');
+    if (counters && listsKnown && !p.force && m.summary) {
+      // A boundary: what began or ended is read by id, not the whole lists again.
+      boundary = true;
+      progress.add('jobs');
+      progress.add('stages');
+    } else if (counters) {
       due.add('jobs');
       due.add('stages');
     } else if (busy(s)) {
@@ -112,7 +126,10 @@ export function planReads(p: PlanInput): ReadPlan {
     if (counters || mem || busy(s) || busy(m.summary)) due.add('executors');
     if (counters || mem) due.add('storage');
   }
-  for (const part of p.wanted) if (part !== 'environment' && age(part) >= p.maxAgeMs) due.add(part);
+  // Jobs and stages do not change while the driver's counters stand still; executors (peaks come
+  // with heartbeats) and storage (a cache under 1 MB does not move the MB gauges) may.
+  const maxAge = (part: Part) => (s && (part === 'jobs' || part === 'stages') ? p.maxAgeMs * LIST_AGE_FACTOR : p.maxAgeMs);
+  for (const part of p.wanted) if (part !== 'environment' && age(part) >= maxAge(part)) due.add(part);
 
   const full: Part[] = [];
   const deferred: Part[] = [];
@@ -138,5 +155,5 @@ export function planReads(p: PlanInput): ReadPlan {
       budget--;
     }
   }
-  return { full, progress: prog, deferred };
+  return { full, progress: prog, deferred, boundary: boundary && prog.length === 2 };
 }

@@ -260,6 +260,12 @@ export class SparkRestClient {
     return this.http.baseUrl;
   }
 
+  /** One job (`jobs/{id}`, an object) or one stage's attempts (`stages/{id}?details=false`, a list), as text. */
+  itemText(app: AppRef, kind: 'job' | 'stage', id: number, signal?: AbortSignal): Promise<string> {
+    const path = `api/v1/applications/${appPath(app)}/${kind === 'job' ? 'jobs' : 'stages'}/${id}`;
+    return this.http.getText(path, { params: kind === 'stage' ? { details: false } : undefined, signal });
+  }
+
   /** One list of an application as the text Spark sent (see APP_LISTS). */
   listText(app: AppRef, list: AppList, signal?: AbortSignal): Promise<string> {
     const { path, params } = APP_LISTS[list];

@@ -17,6 +17,7 @@ import {
   SparkRestClient,
 } from '../sources/sparkRest';
 import { SparkMetricsClient } from '../sources/sparkMetrics';
+import { readBoundary } from './boundaryReads';
 import { needsTaskSummary, SKEW_QUANTILES } from '../model/insights';
 import { resolveConnectSites } from '../model/connectSites';
 import { DriverSummary, Part, planReads, ReadMemory } from '../model/summary';
@@ -28,7 +29,7 @@ import type { DetailKey } from './changes';
 /** DESIGN.md budget: one poll of an application makes at most this many requests. */
 export const MAX_REQUESTS_PER_POLL = 5;
 /** Big lists are parsed at most this often: their parsing may take this share of one core. */
-const PARSE_SHARE = 0.005;
+const PARSE_SHARE = 0.0015;
 
 export interface SourceError {
   readonly kind: string;
@@ -147,24 +148,46 @@ export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<Detai
       rec.bodies.set(LIST_OF[part], text);
       changed.add(part);
     });
-    plan.progress.forEach((part, i) => {
-      // Running jobs / active stages only: their progress replaces theirs in the last full list;
-      // a different set of running ids means some ended or began: a full read is due.
-      const list: AppList = part === 'jobs' ? 'runningJobs' : 'activeStages';
-      const text = progress[i];
-      if (rec.bodies.get(list) === text) return;
-      rec.bodies.set(list, text);
-      changed.add(part);
-      if (part === 'jobs') {
-        const running = parseJobs(parseJsonText(text));
-        if (ids(running, isRunningJob) !== ids(detail.jobs, isRunningJob)) dirty.add('jobs');
-        detail.jobs = mergeById(detail.jobs ?? [], running, (j) => `${j.jobId}`);
+    if (plan.boundary) {
+      // Jobs or stages began or ended: those, by id; the whole lists next poll when they are too many.
+      const runningText = progress[plan.progress.indexOf('jobs')];
+      const activeText = progress[plan.progress.indexOf('stages')];
+      // Merged into the lists: a later whole list equal to the last one is news again.
+      rec.bodies.set('runningJobs', runningText);
+      rec.bodies.set('activeStages', activeText);
+      const running = parseJobs(parseJsonText(runningText));
+      const active = parseStages(parseJsonText(activeText));
+      const b = await readBoundary({ rest, ref, jobs: detail.jobs ?? [], stages: detail.stages ?? [], running, active, jobsAll: summary?.jobsAll, budget, signal });
+      if (b) {
+        budget -= b.requests;
+        detail.jobs = b.jobs;
+        detail.stages = b.stages;
+        changed.add('jobs').add('stages');
+        if (b.incomplete) dirty.add('stages');
       } else {
-        const active = parseStages(parseJsonText(text));
-        if (ids(active, isActiveStage) !== ids(detail.stages, isActiveStage)) dirty.add('stages');
-        detail.stages = mergeById(detail.stages ?? [], active, (s) => `${s.stageId}.${s.attemptId}`);
+        dirty.add('jobs');
+        dirty.add('stages');
       }
-    });
+    } else {
+      plan.progress.forEach((part, i) => {
+        // Running jobs / active stages only: their progress replaces theirs in the last full
+        // list; a different set of running ids means some ended or began: a full read is due.
+        const list: AppList = part === 'jobs' ? 'runningJobs' : 'activeStages';
+        const text = progress[i];
+        if (rec.bodies.get(list) === text) return;
+        rec.bodies.set(list, text);
+        changed.add(part);
+        if (part === 'jobs') {
+          const running = parseJobs(parseJsonText(text));
+          if (ids(running, isRunningJob) !== ids(detail.jobs, isRunningJob)) dirty.add('jobs');
+          detail.jobs = mergeById(detail.jobs ?? [], running, (j) => `${j.jobId}`);
+        } else {
+          const active = parseStages(parseJsonText(text));
+          if (ids(active, isActiveStage) !== ids(detail.stages, isActiveStage)) dirty.add('stages');
+          detail.stages = mergeById(detail.stages ?? [], active, (s) => `${s.stageId}.${s.attemptId}`);
+        }
+      });
+    }
     if (changed.has('stages')) detail.activeStages = detail.stages?.filter((s) => s.status === 'ACTIVE');
     const summaries = await fetchTaskSummaries(rec, rest, ref, detail.stages, budget, signal, (stage, msg) => {
       if (c.logged.failed(`${entry.key}|stage ${stage}`, msg, now)) c.warn(msg);

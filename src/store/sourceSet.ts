@@ -93,7 +93,12 @@ export class SourceSet {
       this.host.scheduler.ensure(`source:${cfg.id}`, {
         interval: () => {
           const b = this.backoff.get(cfg.id);
-          return Math.max(this.interval(), b ? b.nextTryAt - this.host.now() : 0);
+          const s = this.states.get(cfg.id);
+          // A live driver lists one application for as long as it lives: once listed, its list is
+          // read at the status bar's pace (the application's own poll notices the driver ending).
+          const listed = s?.kind === 'driver' && s.status === 'ok' && s.apps.length > 0;
+          const every = listed ? Math.max(this.interval(), this.host.settings().statusBarIntervalMs) : this.interval();
+          return Math.max(every, b ? b.nextTryAt - this.host.now() : 0);
         },
         run: (signal, force) => this.readOne(cfg.id, signal, force),
       });

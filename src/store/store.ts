@@ -367,6 +367,8 @@ export class Store {
     this.announce([...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p))));
     // The summary showed a small application: its light watchers' lists are wanted now.
     if (this.wantedParts(key).size > wanted.size) this.scheduler.kick(`app:${key}`);
+    // The driver stopped answering: its source is read now, not at its slow pace.
+    if (rec.state.error && source.kind === 'driver' && rec.state.error.kind !== 'timeout') this.scheduler.kick(`source:${source.config.id}`);
   }
 
   private announce(keys: Iterable<string>): void {
