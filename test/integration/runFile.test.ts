@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, freePort, getJson, JOBS, makeStore, REPO, venv, waitFor } from './env';
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
-import { findSparkSubmit } from '../../src/launcher/sparkSubmit';
 import { scanPythonSource } from '../../src/model/cacheScanner';
 import { fileLenses, CallLens } from '../../src/model/fileLenses';
 import { cacheLensText } from '../../src/model/cacheLensText';
@@ -157,22 +156,6 @@ function note(version: string, what: string, l: CallLens, rdd: RawRdd): void {
 }
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-describe('finding spark-submit', () => {
-  test('the setting, then PATH, then SPARK_HOME, then the selected interpreter\'s pyspark', async () => {
-    const v = venv('4.3.0');
-    const home = join(v.sparkSubmit, '..', '..');
-    const bin = join(v.python, '..');
-    assert.deepEqual(await findSparkSubmit({ setting: v.sparkSubmit, pathEnv: bin }), { path: v.sparkSubmit, via: 'setting' });
-    const wrong = await findSparkSubmit({ setting: '/nope/spark-submit', pathEnv: bin });
-    assert.ok('error' in wrong && /sparkSubmitPath is \/nope\/spark-submit/.test(wrong.error));
-    assert.deepEqual(await findSparkSubmit({ pathEnv: `/nonexistent:${bin}`, sparkHome: home }), { path: join(bin, 'spark-submit'), via: 'PATH' });
-    assert.deepEqual(await findSparkSubmit({ pathEnv: '/nonexistent', sparkHome: home }), { path: join(home, 'bin', 'spark-submit'), via: 'SPARK_HOME' });
-    assert.deepEqual(await findSparkSubmit({ pathEnv: '', python: v.python }), { path: v.sparkSubmit, via: 'python', python: v.python });
-    const none = await findSparkSubmit({ pathEnv: '', python: '/usr/bin/false' });
-    assert.ok('error' in none && /not on PATH; SPARK_HOME not set; no pyspark in \/usr\/bin\/false/.test(none.error), JSON.stringify(none));
-  });
-});
 
 for (const version of VERSIONS) {
   describe(`pyspark ${version}: the cached seed job run with the hook`, () => {

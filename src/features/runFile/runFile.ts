@@ -2,7 +2,8 @@
  * "Run File with Observability" (F5): runs a PySpark file with spark-submit, the hook and
  * everything the other features read, in a terminal the user sees. The command line comes from
  * launcher/submitCommand.ts (the integration tests run the same); this file only finds the
- * pieces (spark-submit, a free UI port, folders), shows the output and records the run.
+ * pieces (the interpreter, spark-submit, a free UI port, folders), shows the output and records
+ * the run.
  */
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
@@ -11,7 +12,9 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FeatureContext } from '../../featureContext';
 import { buildSubmitCommand, commandLine, SubmitCommand } from '../../launcher/submitCommand';
-import { findSparkSubmit } from '../../launcher/sparkSubmit';
+import { findSparkSubmit, FoundSparkSubmit } from '../../launcher/sparkSubmit';
+import { interpreterEnv } from '../../launcher/pythonPaths';
+import { interpreterFor, showSparkSubmitNotFound } from './pythonEnvironment';
 import { anyFreePort, firstFreePort } from '../../launcher/freePort';
 import type { RunRecord, RunRegistry } from '../../store/runs';
 
@@ -27,26 +30,18 @@ export interface RunFileOptions {
   readonly preserveFocus?: boolean;
 }
 
-/** The interpreter of the selected Python environment: the Python extension's API, else the setting, else python3. */
-async function selectedPython(resource: vscode.Uri): Promise<string> {
-  const ext = vscode.extensions.getExtension<{
-    environments?: { getActiveEnvironmentPath(r?: vscode.Uri): { path: string } };
-    settings?: { getExecutionDetails(r?: vscode.Uri): { execCommand?: string[] } };
-  }>('ms-python.python');
-  if (ext) {
-    try {
-      const api = ext.isActive ? ext.exports : await ext.activate();
-      const p = api?.environments?.getActiveEnvironmentPath(resource)?.path ?? api?.settings?.getExecutionDetails(resource)?.execCommand?.[0];
-      if (p) return p;
-    } catch {
-      // The Python extension is optional; fall through to the setting.
-    }
-  }
-  const setting = vscode.workspace.getConfiguration('python', resource).get<string>('defaultInterpreterPath', '');
-  return setting && setting !== 'python' ? setting : 'python3';
-}
-
 const UI_BOUND = /Successfully started service '?SparkUI'? on port (\d+)/;
+
+/** The variables the run adds for its interpreter, and a note of them for the terminal. */
+function launchEnv(found: FoundSparkSubmit): { env: Record<string, string>; note?: string } {
+  const env = found.python
+    ? interpreterEnv({ python: found.python, sparkHome: found.sparkHome, baseEnv: process.env, platform: process.platform })
+    : found.sparkHome
+      ? { SPARK_HOME: found.sparkHome }
+      : {};
+  const bits = Object.entries(env).map(([k, v]) => (k.toUpperCase() === 'PATH' ? `${k}=${path.dirname(found.python!)}${path.delimiter}…` : `${k}=${v}`));
+  return { env, note: bits.length ? `with ${bits.join(' ')}` : undefined };
+}
 
 /** A terminal that shows a spark-submit run: its output, its exit code; Ctrl+C and closing stop it. */
 class RunTerminal implements vscode.Pseudoterminal {
@@ -60,6 +55,9 @@ class RunTerminal implements vscode.Pseudoterminal {
   constructor(
     private readonly cmd: SubmitCommand,
     private readonly cwd: string,
+    /** The whole environment of the job, and what it adds that the command line does not show. */
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly envNote: string | undefined,
     private readonly onLine: (line: string) => void,
     private readonly onExit: (code: number | null) => void,
   ) {}
@@ -67,9 +65,10 @@ class RunTerminal implements vscode.Pseudoterminal {
   /** Starts at once (open() may come later, or never for a hidden terminal). */
   start(): number | undefined {
     this.out(`\x1b[2m$ ${commandLine(this.cmd)}\x1b[0m\r\n`);
+    if (this.envNote) this.out(`\x1b[2m  (${this.envNote})\x1b[0m\r\n`);
     const child = spawn(this.cmd.command, [...this.cmd.args], {
       cwd: this.cwd,
-      env: { ...process.env, ...this.cmd.env },
+      env: this.env,
       // Its own process group: stopping the run stops the JVM and the Python driver together.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -160,11 +159,11 @@ export class RunFileCommand implements vscode.Disposable {
 
     const cfg = this.f.config.value;
     const settings = cfg.run;
-    const python = await selectedPython(uri);
-    const found = await findSparkSubmit({ setting: cfg.sparkSubmitPath, pathEnv: process.env.PATH, sparkHome: process.env.SPARK_HOME, python });
+    const interpreter = await interpreterFor(uri);
+    const found = await findSparkSubmit({ setting: cfg.sparkSubmitPath, pathEnv: process.env.PATH, sparkHome: process.env.SPARK_HOME, interpreter });
     if ('error' in found) {
       this.f.log.warn(found.error);
-      void vscode.window.showErrorMessage(found.error);
+      void showSparkSubmitNotFound(found.error);
       return undefined;
     }
     const uiPort = (await firstFreePort(cfg.discovery.driverPorts)) ?? (await anyFreePort());
@@ -193,7 +192,9 @@ export class RunFileCommand implements vscode.Disposable {
       python: found.python,
       env: options.env,
     });
-    this.f.log.info(`run ${uri.fsPath} with ${found.path} (found via ${found.via}): ${commandLine(cmd)}`);
+    const launch = launchEnv(found);
+    const python = found.python ? `, python ${found.python} (via ${found.pythonVia})` : '';
+    this.f.log.info(`run ${uri.fsPath} with ${found.path} (found via ${found.via}${python}): ${commandLine(cmd)}${launch.note ? ` ${launch.note}` : ''}`);
 
     // Filled right after the process starts; its output callbacks only fire later.
     const run: { rec?: RunRecord } = {};
@@ -205,6 +206,8 @@ export class RunFileCommand implements vscode.Disposable {
     const pty = new RunTerminal(
       cmd,
       path.dirname(uri.fsPath),
+      { ...process.env, ...launch.env, ...cmd.env },
+      launch.note,
       (line) => {
         const m = UI_BOUND.exec(line);
         if (m && run.rec && !run.rec.boundUiUrl) {
