@@ -2,24 +2,25 @@
  * "Run File with Observability" (F5): runs a PySpark file with spark-submit, the hook and
  * everything the other features read, in a terminal the user sees. The command line comes from
  * launcher/submitCommand.ts (the integration tests run the same); this file only finds the
- * pieces (the interpreter, spark-submit, a free UI port, folders), shows the output and records
- * the run.
+ * pieces (the interpreter, spark-submit, a free UI port, folders), shows the output, records the
+ * run (store.runs, kept as history) and stops what it started: on Stop, when its terminal
+ * closes, and when the extension deactivates.
  */
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
-import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FeatureContext } from '../../featureContext';
-import { buildSubmitCommand, commandLine, SubmitCommand } from '../../launcher/submitCommand';
+import { buildSubmitCommand, commandLine } from '../../launcher/submitCommand';
 import { findSparkSubmit, FoundSparkSubmit } from '../../launcher/sparkSubmit';
-import { interpreterEnv } from '../../launcher/pythonPaths';
-import { interpreterFor, showSparkSubmitNotFound } from './pythonEnvironment';
 import { anyFreePort, firstFreePort } from '../../launcher/freePort';
+import { interpreterEnv } from '../../launcher/pythonPaths';
+import { appIdFromSparkLog, recordedArgs, submittedConfs } from '../../model/runHistory';
 import type { RunRecord, RunRegistry } from '../../store/runs';
+import { interpreterFor, showSparkSubmitNotFound } from './pythonEnvironment';
+import { RunTerminal } from './runTerminal';
 
-
-/** What a caller (a lens, issue 7's Measure Cache Impact, a test) may add to a run. */
+/** What a caller (a lens, Measure Cache Impact, a test) may add to a run. */
 export interface RunFileOptions {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
@@ -43,99 +44,9 @@ function launchEnv(found: FoundSparkSubmit): { env: Record<string, string>; note
   return { env, note: bits.length ? `with ${bits.join(' ')}` : undefined };
 }
 
-/** A terminal that shows a spark-submit run: its output, its exit code; Ctrl+C and closing stop it. */
-class RunTerminal implements vscode.Pseudoterminal {
-  private readonly write = new vscode.EventEmitter<string>();
-  readonly onDidWrite = this.write.event;
-  private opened = false;
-  private buffered: string[] = [];
-  private child: ChildProcess | undefined;
-  private tail = '';
-
-  constructor(
-    private readonly cmd: SubmitCommand,
-    private readonly cwd: string,
-    /** The whole environment of the job, and what it adds that the command line does not show. */
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly envNote: string | undefined,
-    private readonly onLine: (line: string) => void,
-    private readonly onExit: (code: number | null) => void,
-  ) {}
-
-  /** Starts at once (open() may come later, or never for a hidden terminal). */
-  start(): number | undefined {
-    this.out(`\x1b[2m$ ${commandLine(this.cmd)}\x1b[0m\r\n`);
-    if (this.envNote) this.out(`\x1b[2m  (${this.envNote})\x1b[0m\r\n`);
-    const child = spawn(this.cmd.command, [...this.cmd.args], {
-      cwd: this.cwd,
-      env: this.env,
-      // Its own process group: stopping the run stops the JVM and the Python driver together.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const onData = (d: Buffer) => {
-      const text = d.toString();
-      this.out(text.replace(/\r?\n/g, '\r\n'));
-      const lines = (this.tail + text).split('\n');
-      this.tail = lines.pop() ?? '';
-      for (const l of lines) this.onLine(l);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('error', (e) => this.out(`\r\n[spark-observatory] could not start spark-submit: ${e.message}\r\n`));
-    child.on('close', (code, signal) => {
-      this.out(`\r\n\x1b[2m[spark-observatory] spark-submit ended: ${signal ? `signal ${signal}` : `exit code ${code}`}\x1b[0m\r\n`);
-      this.child = undefined;
-      this.onExit(code);
-    });
-    return child.pid;
-  }
-
-  open(): void {
-    this.opened = true;
-    for (const b of this.buffered) this.write.fire(b);
-    this.buffered = [];
-  }
-
-  close(): void {
-    this.stop();
-  }
-
-  handleInput(data: string): void {
-    if (data === '\x03') this.signal('SIGINT');
-  }
-
-  stop(): void {
-    if (!this.child) return;
-    this.signal('SIGTERM');
-    const c = this.child;
-    setTimeout(() => {
-      if (c.exitCode === null && c.signalCode === null) this.signal('SIGKILL', c);
-    }, 15_000).unref();
-  }
-
-  private signal(sig: NodeJS.Signals, c = this.child): void {
-    if (!c?.pid) return;
-    try {
-      process.kill(-c.pid, sig);
-    } catch {
-      try {
-        c.kill(sig);
-      } catch {
-        /* gone */
-      }
-    }
-  }
-
-  private out(s: string): void {
-    if (this.opened) this.write.fire(s);
-    else this.buffered.push(s);
-  }
-}
-
 export class RunFileCommand implements vscode.Disposable {
-  private readonly terminals = new Set<{ term: vscode.Terminal; pty: RunTerminal }>();
+  /** The terminal of each run of this window, by run id. */
+  private readonly terminals = new Map<string, { term: vscode.Terminal; pty: RunTerminal }>();
 
   constructor(
     private readonly f: FeatureContext,
@@ -203,46 +114,71 @@ export class RunFileCommand implements vscode.Disposable {
       void this.f.store.refresh();
       for (const ms of [1500, 4000]) setTimeout(() => void this.f.store.refresh(), ms).unref();
     };
-    const pty = new RunTerminal(
+    const pty = new RunTerminal({
       cmd,
-      path.dirname(uri.fsPath),
-      { ...process.env, ...launch.env, ...cmd.env },
-      launch.note,
-      (line) => {
+      cwd: path.dirname(uri.fsPath),
+      env: { ...process.env, ...launch.env, ...cmd.env },
+      envNote: launch.note,
+      watchdogScript: path.join(this.f.context.extensionPath, 'dist', 'watchdog.js'),
+      onLine: (line) => {
+        const rec = run.rec;
+        if (!rec) return;
         const m = UI_BOUND.exec(line);
-        if (m && run.rec && !run.rec.boundUiUrl) {
-          this.runs.update(run.rec, { boundUiUrl: `http://127.0.0.1:${m[1]}` });
+        if (m && !rec.boundUiUrl) {
+          this.runs.update(rec, { boundUiUrl: `http://127.0.0.1:${m[1]}` });
           refreshSoon();
         }
+        const appId = rec.appId ? undefined : appIdFromSparkLog(line);
+        if (appId) this.runs.update(rec, { appId });
       },
-      (code) => {
-        if (run.rec) this.runs.update(run.rec, { exitCode: code });
+      onExit: (code) => {
+        if (run.rec) this.runs.update(run.rec, { exitCode: code, endedAt: Date.now() });
+        if (run.rec) this.terminals.delete(run.rec.id);
         void this.f.store.refresh();
       },
-    );
+    });
     const pid = pty.start();
-    const rec = this.runs.add({ file: uri.fsPath, uiUrl: cmd.uiUrl, startedAt, master: settings.master, pid, eventsFile, commandLine: commandLine(cmd) });
+    const confs = submittedConfs(cmd.args);
+    const rec = this.runs.add({
+      file: uri.fsPath,
+      args: recordedArgs(options.args ?? []),
+      confs,
+      master: settings.master,
+      uiUrl: cmd.uiUrl,
+      startedAt,
+      pid,
+      eventsFile,
+      eventLogDir: confs.find(([k]) => k === 'spark.eventLog.dir')?.[1] ?? eventLogDir,
+      commandLine: commandLine(cmd),
+    });
     run.rec = rec;
     const term = vscode.window.createTerminal({ name: `Spark: ${path.basename(uri.fsPath)}`, pty, iconPath: new vscode.ThemeIcon('zap') });
-    const entry = { term, pty };
-    this.terminals.add(entry);
+    this.terminals.set(rec.id, { term, pty });
     term.show(options.preserveFocus ?? false);
     void this.f.store.refresh();
     return rec;
   }
 
+  /** Stops a run of this window; false when it is not one (or has ended). */
+  stop(rec: RunRecord): boolean {
+    const e = this.terminals.get(rec.id);
+    if (!e?.pty.running) return false;
+    this.f.log.info(`stopping the run of ${rec.file} (pid ${rec.pid})`);
+    e.pty.stop();
+    return true;
+  }
+
+  /** Stops every run of this window (deactivation). Synchronous: a stop is a message to each run's watchdog. */
+  stopAll(): void {
+    for (const e of this.terminals.values()) e.pty.stop();
+  }
+
   onTerminalClosed(t: vscode.Terminal): void {
-    for (const e of this.terminals) {
-      if (e.term === t) {
-        e.pty.stop();
-        this.terminals.delete(e);
-      }
-    }
+    for (const e of this.terminals.values()) if (e.term === t) e.pty.stop();
   }
 
   dispose(): void {
-    for (const e of this.terminals) e.pty.stop();
-    this.terminals.clear();
+    this.stopAll();
   }
 }
 
