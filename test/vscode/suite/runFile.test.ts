@@ -66,17 +66,17 @@ describe('Run File: interpreters, Stop, deactivate and history', function () {
   }
 
   /** Starts the fixture with Run File; resolves once its session holds (UI up, a worker has run). */
-  async function startHolding(): Promise<RunRecord> {
-    const out = path.join(tmp, `which-${started.length}.txt`);
+  async function startHolding(index: number): Promise<RunRecord> {
+    const out = path.join(tmp, `which-${index}.txt`);
     const rec = await vscode.commands.executeCommand<RunRecord>('sparkObservatory.runFile', file, { env: { HOLD_SECONDS: '600', WHICH_PYTHON_OUT: out }, preserveFocus: true });
     assert.ok(rec, 'Run File returned its run');
     started.push(rec);
-    const lines = await until('the job to report its pythons', () => {
-      if (rec.endedAt) throw new Error(`the run ended early (exit ${rec.exitCode}); see its terminal`);
+    const lines = await until(`run ${index} to report its pythons`, () => {
+      if (rec.endedAt) throw new Error(`run ${index} ended early (exit ${rec.exitCode}); see its terminal`);
       return fs.existsSync(out) ? fs.readFileSync(out, 'utf8') || undefined : undefined;
-    });
+    }, 400_000);
     assert.equal(lines, `driver python: ${v.python}\nworker python: ${v.python}\n`, 'the interpreter of the setting runs the driver and the workers');
-    await until('the UI port and the application id', () => (rec.boundUiUrl && rec.appId ? true : undefined));
+    await until(`run ${index}'s UI port and application id`, () => (rec.boundUiUrl && rec.appId ? true : undefined));
     return rec;
   }
 
@@ -162,11 +162,28 @@ describe('Run File: interpreters, Stop, deactivate and history', function () {
     }
   });
 
-  it('python.defaultInterpreterPath names a venv: Run File runs the file with it; Stop from the tree stops it', async () => {
+  // Three runs (one per way to stop), two of them at once, so the suite waits less for Spark's start.
+  let runs: RunRecord[] = [];
+
+  it('python.defaultInterpreterPath names a venv: Run File runs the file with it, driver and workers', async () => {
     await setInterpreter(v.python);
     const doc = await vscode.workspace.openTextDocument(file);
     await vscode.window.showTextDocument(doc, { preview: false });
-    const rec = await startHolding();
+    // The first run before the others, so it is the first of the file whichever way runs are
+    // ordered (by start, by their applications' start): the two after it each have a previous run.
+    const first = await startHolding(0);
+    const holding: Promise<RunRecord>[] = [];
+    for (let i = 1; i < 3; i++) {
+      holding.push(startHolding(i));
+      // Each run picks the first free UI port; Spark moves on when another took it meanwhile.
+      await until(`run ${i} to start`, () => (started.length > i ? true : undefined), 60_000);
+    }
+    runs = [first, ...(await Promise.all(holding))];
+    assert.equal(new Set(runs.map((r) => r.appId)).size, 3);
+  });
+
+  it('Stop from the tree: the application node of a run of this window says .ours; Stop ends the job', async () => {
+    const rec = runs[0];
     const app = await until('the application in the tree, marked as started here', async () => {
       await api.store.refresh();
       const a = appNode(rec.appId!);
@@ -178,7 +195,7 @@ describe('Run File: interpreters, Stop, deactivate and history', function () {
   });
 
   it('Stop from the palette: a pick of this window\'s running runs', async () => {
-    const rec = await startHolding();
+    const rec = runs[1];
     const picked: string[] = [];
     const restore = stub(vscode.window, 'showQuickPick', async (items: readonly (vscode.QuickPickItem & { run: RunRecord })[]) => {
       picked.push(...items.map((i) => `${i.label} ${i.description}`));
@@ -189,12 +206,13 @@ describe('Run File: interpreters, Stop, deactivate and history', function () {
     } finally {
       restore();
     }
-    assert.deepEqual(picked, [`which_python.py ${rec.appId} · ${rec.boundUiUrl}`]);
+    assert.deepEqual(picked.sort(), runs.slice(1).map((r) => `which_python.py ${r.appId} · ${r.boundUiUrl}`).sort());
     await assertStopped(rec);
+    assert.equal(api.store.runs.running().some((r) => r.id === runs[2].id), true, 'the other run goes on');
   });
 
   it('deactivate() stops the jobs this window started', async () => {
-    const rec = await startHolding();
+    const rec = runs[2];
     // The module VS Code loaded (one module cache per extension host): its real deactivate().
     const main = (await import(path.join(REPO, 'dist', 'extension.js'))) as { deactivate(): void };
     main.deactivate();
@@ -202,16 +220,21 @@ describe('Run File: interpreters, Stop, deactivate and history', function () {
   });
 
   it('each run is recorded; Compare with Previous Run (the lens, the hints\' hover) compares the last run with the one before', async () => {
-    const [, second, third] = started;
+    // The last run of the file and the one before it (they started nearly together: by start time).
+    const [second, third] = [...runs].sort((a, b) => a.startedAt - b.startedAt).slice(1);
     // Stopped runs end cleanly (the Python driver first): the History Server lists them as finished.
     for (const r of [second, third]) {
       await until(`${r.appId} finished in the History Server`, async () => {
         await api.store.refresh();
         return api.store.applications().find((e) => e.app.id === r.appId && e.via === 'history' && e.app.state === 'completed');
-      }, 180_000);
+      }, 180_000).catch((e: Error) => {
+        const seen = api.store.applications().filter((x) => x.app.id === r.appId).map((x) => `${x.via} ${x.app.state} stale=${x.stale}`);
+        const sources = api.store.allSources().map((x) => `${x.config.url} ${x.kind} ${x.status} ${x.error?.message ?? ''} ${x.apps.length} apps`);
+        throw new Error(`${e.message}; the store has it as [${seen.join(', ')}]; sources: ${sources.join(' | ')}`);
+      });
     }
     const history = api.store.runs.all().filter((r) => r.file === SRC && r.appId);
-    assert.deepEqual(history.slice(-3).map((r) => r.appId), started.map((r) => r.appId));
+    assert.deepEqual(history.slice(-3).map((r) => r.appId).sort(), runs.map((r) => r.appId).sort());
     assert.ok(history.every((r) => r.confs.some(([k, val]) => k === 'spark.eventLog.dir' && val.includes(path.basename(env.eventLogDir)))));
     assert.ok(history.slice(-3).every((r) => r.endedAt !== undefined && r.eventsFile?.endsWith('.jsonl')));
 
