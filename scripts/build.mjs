@@ -28,7 +28,8 @@ const webviewEntries = Object.fromEntries(
 const contexts = [
   await esbuild.context({
     ...common,
-    entryPoints: { extension: join(root, 'src/extension.ts') },
+    // The watchdog that stops Run File's jobs when the extension host dies (src/launcher/watchdog.ts).
+    entryPoints: { extension: join(root, 'src/extension.ts'), watchdog: join(root, 'src/launcher/watchdogMain.ts') },
     outdir: join(root, 'dist'),
     platform: 'node',
     format: 'cjs',

@@ -13,6 +13,9 @@ cleanup() {
   trap - EXIT INT TERM
   echo; echo "[demo] stopping…"
   for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
+  # Runs started from the demo's window go with its extension host: each one's watchdog
+  # (dist/watchdog.js) stops it. Wait for them, so no JVM or UI port outlives the demo.
+  for _ in $(seq 1 60); do pgrep -f "$root/dist/watchdog.js" >/dev/null || break; sleep 1; done
   bash scripts/spark-env.sh stop || true
 }
 trap cleanup EXIT INT TERM
@@ -33,9 +36,13 @@ setsid bash -c '
 pids+=($!)
 echo "[demo] seed jobs running on $SO_MASTER_URL (log: $demo/jobs.log)"
 
-# Machine-scoped settings: the environment's endpoints, in case a default port was taken.
+# Machine-scoped settings: the environment's endpoints, in case a default port was taken. Run
+# File uses the pyspark virtualenv (no Python extension here to select it) and writes its event
+# logs where the environment's History Server reads them (Compare with Previous Run).
 settings=$(cat <<JSON
 {
+  "python.defaultInterpreterPath": "$SO_PYTHON",
+  "sparkObservatory.run.eventLogDir": "$SO_EVENT_LOG_DIR",
   "sparkObservatory.sources": [
     { "name": "history", "url": "$SO_HISTORY_URL", "kind": "history", "group": "local" },
     { "name": "master", "url": "$SO_MASTER_WEB_URL", "kind": "master", "group": "local" },

@@ -53,6 +53,9 @@ if want integration || want vscode || want ui; then
   export SO_TEST_SETTINGS="$results/settings.json" SO_TEST_FOLDER="$root/test/fixtures/jobs"
 fi
 want integration && run_stage integration node --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec out/test/integration/
+# The whole extension-host suite runs in one VS Code window: the launcher's limit is for all of it
+# (real Spark jobs on a shared 2-core machine), not for one test.
+export SO_LAUNCHER_TIMEOUT_MS="${SO_LAUNCHER_TIMEOUT_MS:-1800000}"
 want vscode && run_stage vscode node out/test/vscode/runTests.js --settings "$results/settings.json" --folder "$root/test/fixtures/jobs"
 if want ui; then
   step "package"

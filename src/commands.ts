@@ -18,6 +18,8 @@ export const enum Command {
   MeasureCacheImpact = 'sparkObservatory.measureCacheImpact',
   ToggleInlineHints = 'sparkObservatory.toggleInlineHints',
   ClearInlineHints = 'sparkObservatory.clearInlineHints',
+  StopApplication = 'sparkObservatory.stopApplication',
+  CompareWithPreviousRun = 'sparkObservatory.compareWithPreviousRun',
 }
 
 /** Commands VS Code makes for the view itself (not declared in package.json). */
@@ -41,6 +43,8 @@ export const COMMAND_IDS: readonly string[] = [
   Command.MeasureCacheImpact,
   Command.ToggleInlineHints,
   Command.ClearInlineHints,
+  Command.StopApplication,
+  Command.CompareWithPreviousRun,
 ];
 
 export const VIEW_ID = 'sparkObservatory.applications';

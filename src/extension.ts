@@ -12,7 +12,7 @@ import type { SourceConfig } from './model/types';
 import type { FeatureContext } from './featureContext';
 import { register as registerExplorer, Explorer } from './features/explorer';
 import { register as registerDashboard } from './features/dashboard';
-import { register as registerRunFile } from './features/runFile';
+import { register as registerRunFile, stopAllRuns } from './features/runFile';
 import { register as registerCacheLens } from './features/cacheLens';
 import { register as registerCompare } from './features/compare';
 import { register as registerInlineHints } from './features/inlineHints';
@@ -76,5 +76,8 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
   return { store, credentials, ...explorer, subscriptionCount: () => context.subscriptions.length };
 }
 export function deactivate(): void {
-  // Everything is in context.subscriptions.
+  // Jobs first, before anything else is disposed: a stop is one message to each job's watchdog,
+  // which finishes it (the Python driver, then the group) even if this host exits right after.
+  // Everything else is in context.subscriptions.
+  stopAllRuns();
 }

@@ -1,7 +1,7 @@
 /**
  * Which application runs (or ran) a given source file, for the cache lenses. Evidence, strongest
- * first: a run of "Run File with Observability" for this file whose driver UI serves the
- * application; a cached dataset the hook named after a line of this file; a job whose call site
+ * first: a run of "Run File with Observability" for this file that started the application (its
+ * recorded application id, or its driver UI serving it); a cached dataset the hook named after a line of this file; a job whose call site
  * (`count at /abs/job.py:37`, set by the hook for every action and by PySpark itself for collect
  * and RDD actions) points into this file. Among applications with evidence, running ones come
  * first, then the most recently started.
@@ -23,10 +23,12 @@ export interface AppFacts {
 /** One run started by the extension. */
 export interface RunFacts {
   readonly file: string;
-  /** `http://127.0.0.1:4041`: where its driver UI answers. */
-  readonly uiUrl: string;
+  /** `http://127.0.0.1:4041`: where its driver UI answers; undefined once that port may serve another application. */
+  readonly uiUrl?: string;
   /** Epoch ms. */
   readonly startedAt: number;
+  /** Its application, once known (from Spark's log or its driver): an exact match. */
+  readonly appId?: string;
 }
 
 export type AppEvidence = 'run' | 'hookName' | 'callSite';
@@ -36,7 +38,8 @@ export interface AppForFile {
   readonly evidence: AppEvidence;
 }
 
-function port(url: string | undefined): string | undefined {
+/** `host:port` of a URL, `localhost` as 127.0.0.1; undefined for anything that is not a URL. */
+export function hostPort(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
@@ -47,11 +50,12 @@ function port(url: string | undefined): string | undefined {
 }
 
 /** A start time may come before the run's record by clock skew between the JVM and us. */
-const START_SLACK_MS = 5_000;
+export const START_SLACK_MS = 5_000;
 
 function evidenceFor(a: AppFacts, runs: readonly RunFacts[], isThisFile: (p: string) => boolean): AppEvidence | undefined {
-  const at = port(a.sourceUrl);
-  if (at && runs.some((r) => port(r.uiUrl) === at && isThisFile(r.file) && (a.app.startTime === undefined || a.app.startTime >= r.startedAt - START_SLACK_MS))) {
+  if (runs.some((r) => r.appId === a.app.id && isThisFile(r.file))) return 'run';
+  const at = hostPort(a.sourceUrl);
+  if (at && runs.some((r) => hostPort(r.uiUrl) === at && isThisFile(r.file) && (a.app.startTime === undefined || a.app.startTime >= r.startedAt - START_SLACK_MS))) {
     return 'run';
   }
   if (a.cachedDatasets?.some((d) => {

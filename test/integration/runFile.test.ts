@@ -12,9 +12,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getJson, JOBS, makeStore, venv } from './env';
+import { getJson, JOBS, makeStore } from './env';
 import { appId, lensesOf, lineOf, Run, submitWithHook, until } from './runs';
-import { findSparkSubmit } from '../../src/launcher/sparkSubmit';
 import type { CallLens } from '../../src/model/fileLenses';
 import { cacheLensText } from '../../src/model/cacheLensText';
 import { formatBytes } from '../../src/model/format';
@@ -69,22 +68,6 @@ function note(version: string, what: string, l: CallLens, rdd: RawRdd): void {
 }
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-describe('finding spark-submit', () => {
-  test('the setting, then PATH, then SPARK_HOME, then the selected interpreter\'s pyspark', async () => {
-    const v = venv('4.3.0');
-    const home = join(v.sparkSubmit, '..', '..');
-    const bin = join(v.python, '..');
-    assert.deepEqual(await findSparkSubmit({ setting: v.sparkSubmit, pathEnv: bin }), { path: v.sparkSubmit, via: 'setting' });
-    const wrong = await findSparkSubmit({ setting: '/nope/spark-submit', pathEnv: bin });
-    assert.ok('error' in wrong && /sparkSubmitPath is \/nope\/spark-submit/.test(wrong.error));
-    assert.deepEqual(await findSparkSubmit({ pathEnv: `/nonexistent:${bin}`, sparkHome: home }), { path: join(bin, 'spark-submit'), via: 'PATH' });
-    assert.deepEqual(await findSparkSubmit({ pathEnv: '/nonexistent', sparkHome: home }), { path: join(home, 'bin', 'spark-submit'), via: 'SPARK_HOME' });
-    assert.deepEqual(await findSparkSubmit({ pathEnv: '', python: v.python }), { path: v.sparkSubmit, via: 'python', python: v.python });
-    const none = await findSparkSubmit({ pathEnv: '', python: '/usr/bin/false' });
-    assert.ok('error' in none && /not on PATH; SPARK_HOME not set; no pyspark in \/usr\/bin\/false/.test(none.error), JSON.stringify(none));
-  });
-});
 
 for (const version of VERSIONS) {
   describe(`pyspark ${version}: the cached seed job run with the hook`, () => {

@@ -105,12 +105,23 @@ export class CacheLensProvider implements vscode.CodeLensProvider, vscode.HoverP
     if (!scan || token.isCancellationRequested || doc.version !== version) return [];
     const lenses: vscode.CodeLens[] = [];
     if (scan.sessionCreationLine !== undefined && doc.uri.scheme === 'file') {
-      lenses.push(new vscode.CodeLens(doc.lineAt(scan.sessionCreationLine).range, {
+      const range = doc.lineAt(scan.sessionCreationLine).range;
+      lenses.push(new vscode.CodeLens(range, {
         title: '▶ Run File with Observability',
         tooltip: 'spark-submit this file with Prometheus endpoints, the event log and the Spark Observatory hook',
         command: Command.RunFile,
         arguments: [doc.uri],
       }));
+      // Two recorded runs of this file: the last one against the one before, in one click.
+      const pair = this.runs.previousPair(doc.uri.fsPath);
+      if (pair) {
+        lenses.push(new vscode.CodeLens(range, {
+          title: 'Compare with previous run',
+          tooltip: `Compare Runs: ${pair.previous.appId} (run before) ↔ ${pair.current.appId} (last run)`,
+          command: Command.CompareWithPreviousRun,
+          arguments: [doc.uri, pair.current.appId],
+        }));
+      }
     }
     if (scan.calls.length === 0) return lenses;
     for (const l of this.callLenses(doc, scan)) {

@@ -77,20 +77,8 @@ function startedRun(rec: RunRecord): StartedRun {
     uiUrl: () => rec.boundUiUrl ?? rec.uiUrl,
     requestedUiUrl: rec.uiUrl,
     eventsFile: rec.eventsFile,
-    stop: () => {
-      if (!rec.pid) return;
-      const kill = (sig: NodeJS.Signals) => {
-        try {
-          process.kill(-rec.pid!, sig);
-        } catch {
-          /* gone */
-        }
-      };
-      kill('SIGTERM');
-      setTimeout(() => {
-        if (alive(rec.pid!)) kill('SIGKILL');
-      }, 10_000).unref();
-    },
+    // Stopped as Run File stops its runs (the Python driver first; taskkill on Windows).
+    stop: () => void vscode.commands.executeCommand(Command.StopApplication, rec.id),
   };
 }
 

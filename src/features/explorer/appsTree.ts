@@ -60,6 +60,8 @@ export class AppsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.D
       return;
     }
     const nodes = new Set<Node>();
+    // A run of this window started or ended: which applications it may stop changed.
+    if (keys.has(ChangeKeys.runs)) for (const n of this.kept.values()) if (n instanceof AppNode) nodes.add(n);
     for (const key of keys) {
       const k = parseChangeKey(key);
       if (!k) continue;

@@ -172,7 +172,9 @@ export class AppNode extends Node implements HasApp {
       : isLiveApplication(entry)
         ? new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor('testing.iconPassed'))
         : new vscode.ThemeIcon('history', new vscode.ThemeColor('disabledForeground'));
-    t.contextValue = `application.${app.state}.${via}`;
+    // `.ours`: a running application this window started (Run File): the tree offers Stop.
+    const ours = running && via === 'driver' && !!ctx.store.runs.runningForApplication({ id: app.id, sourceUrl: ctx.store.source(entry.sourceId)?.config.url, startTime: app.startTime });
+    t.contextValue = `application.${app.state}.${via}${ours ? '.ours' : ''}`;
     return t;
   }
   override children(ctx: NodeContext): Node[] {

@@ -315,10 +315,10 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
     const run = this.runs.get(doc.uri.fsPath);
     const l = run?.lines.find((x) => x.line - 1 === pos.line);
     if (!run || !l) return undefined;
-    return new vscode.Hover(this.hoverMarkdown(run, l).md, doc.lineAt(pos.line).range);
+    return new vscode.Hover(this.hoverMarkdown(run, l, doc.uri).md, doc.lineAt(pos.line).range);
   }
 
-  private hoverMarkdown(run: FileRun, l: LineSummary): SafeMarkdown {
+  private hoverMarkdown(run: FileRun, l: LineSummary, file: vscode.Uri): SafeMarkdown {
     const md = new SafeMarkdown().heading(`Spark: ${l.functions.join(', ')} on line ${l.line}`);
     md.text(hintLine(hintText(l)));
     md.md.appendMarkdown('  \n');
@@ -337,6 +337,11 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
         md.md.appendMarkdown(`| ${stage} | ${r.status} | ${r.tasks} | ${r.duration} | ${r.shuffle} | ${r.spill}${r.warn ? ' ⚠' : ''} | ${r.gc} |\n`);
       }
       md.md.appendMarkdown('\n');
+    }
+    // This run and the run of this file before it, side by side (Run File's history).
+    if (this.store.runs.previousPair(file.fsPath, run.appId)) {
+      md.commandLink('Compare with the previous run of this file', Command.CompareWithPreviousRun, [file.toString(), run.appId]);
+      md.md.appendMarkdown('\n\n');
     }
     const here = run.findings.filter((p) => p.line === l.line);
     if (here.length > 0) {

@@ -2,24 +2,28 @@
  * "Run File with Observability" (F5): runs a PySpark file with spark-submit, the hook and
  * everything the other features read, in a terminal the user sees. The command line comes from
  * launcher/submitCommand.ts (the integration tests run the same); this file only finds the
- * pieces (spark-submit, a free UI port, folders), shows the output and records the run.
+ * pieces (the interpreter, spark-submit, a free UI port, folders), shows the output, records the
+ * run (store.runs, kept as history) and stops what it started: on Stop, when its terminal
+ * closes, and when the extension deactivates.
  */
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
-import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeatureContext } from '../../featureContext';
-import { buildSubmitCommand, commandLine, SubmitCommand } from '../../launcher/submitCommand';
-import { findSparkSubmit } from '../../launcher/sparkSubmit';
+import { buildSubmitCommand, commandLine } from '../../launcher/submitCommand';
+import { findSparkSubmit, FoundSparkSubmit } from '../../launcher/sparkSubmit';
 import { anyFreePort, firstFreePort } from '../../launcher/freePort';
+import { interpreterEnv } from '../../launcher/pythonPaths';
+import { appIdFromSparkLog, recordedArgs, submittedConfs } from '../../model/runHistory';
 import type { RunRecord, RunRegistry } from '../../store/runs';
 import type { Config } from '../../config';
 import { pruneRunStorage, RunStorage } from './retention';
+import { interpreterFor, showSparkSubmitNotFound } from './pythonEnvironment';
+import { RunTerminal } from './runTerminal';
 
-
-/** What a caller (a lens, issue 7's Measure Cache Impact, a test) may add to a run. */
+/** What a caller (a lens, Measure Cache Impact, a test) may add to a run. */
 export interface RunFileOptions {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
@@ -30,112 +34,17 @@ export interface RunFileOptions {
   readonly preserveFocus?: boolean;
 }
 
-/** The interpreter of the selected Python environment: the Python extension's API, else the setting, else python3. */
-async function selectedPython(resource: vscode.Uri): Promise<string> {
-  const ext = vscode.extensions.getExtension<{
-    environments?: { getActiveEnvironmentPath(r?: vscode.Uri): { path: string } };
-    settings?: { getExecutionDetails(r?: vscode.Uri): { execCommand?: string[] } };
-  }>('ms-python.python');
-  if (ext) {
-    try {
-      const api = ext.isActive ? ext.exports : await ext.activate();
-      const p = api?.environments?.getActiveEnvironmentPath(resource)?.path ?? api?.settings?.getExecutionDetails(resource)?.execCommand?.[0];
-      if (p) return p;
-    } catch {
-      // The Python extension is optional; fall through to the setting.
-    }
-  }
-  const setting = vscode.workspace.getConfiguration('python', resource).get<string>('defaultInterpreterPath', '');
-  return setting && setting !== 'python' ? setting : 'python3';
-}
-
 const UI_BOUND = /Successfully started service '?SparkUI'? on port (\d+)/;
 
-/** A terminal that shows a spark-submit run: its output, its exit code; Ctrl+C and closing stop it. */
-class RunTerminal implements vscode.Pseudoterminal {
-  private readonly write = new vscode.EventEmitter<string>();
-  readonly onDidWrite = this.write.event;
-  private opened = false;
-  private buffered: string[] = [];
-  private child: ChildProcess | undefined;
-  private tail = '';
-
-  constructor(
-    private readonly cmd: SubmitCommand,
-    private readonly cwd: string,
-    private readonly onLine: (line: string) => void,
-    private readonly onExit: (code: number | null) => void,
-  ) {}
-
-  /** Starts at once (open() may come later, or never for a hidden terminal). */
-  start(): number | undefined {
-    this.out(`\x1b[2m$ ${commandLine(this.cmd)}\x1b[0m\r\n`);
-    const child = spawn(this.cmd.command, [...this.cmd.args], {
-      cwd: this.cwd,
-      env: { ...process.env, ...this.cmd.env },
-      // Its own process group: stopping the run stops the JVM and the Python driver together.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const onData = (d: Buffer) => {
-      const text = d.toString();
-      this.out(text.replace(/\r?\n/g, '\r\n'));
-      const lines = (this.tail + text).split('\n');
-      this.tail = lines.pop() ?? '';
-      for (const l of lines) this.onLine(l);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('error', (e) => this.out(`\r\n[spark-observatory] could not start spark-submit: ${e.message}\r\n`));
-    child.on('close', (code, signal) => {
-      this.out(`\r\n\x1b[2m[spark-observatory] spark-submit ended: ${signal ? `signal ${signal}` : `exit code ${code}`}\x1b[0m\r\n`);
-      this.child = undefined;
-      this.onExit(code);
-    });
-    return child.pid;
-  }
-
-  open(): void {
-    this.opened = true;
-    for (const b of this.buffered) this.write.fire(b);
-    this.buffered = [];
-  }
-
-  close(): void {
-    this.stop();
-  }
-
-  handleInput(data: string): void {
-    if (data === '\x03') this.signal('SIGINT');
-  }
-
-  stop(): void {
-    if (!this.child) return;
-    this.signal('SIGTERM');
-    const c = this.child;
-    setTimeout(() => {
-      if (c.exitCode === null && c.signalCode === null) this.signal('SIGKILL', c);
-    }, 15_000).unref();
-  }
-
-  private signal(sig: NodeJS.Signals, c = this.child): void {
-    if (!c?.pid) return;
-    try {
-      process.kill(-c.pid, sig);
-    } catch {
-      try {
-        c.kill(sig);
-      } catch {
-        /* gone */
-      }
-    }
-  }
-
-  private out(s: string): void {
-    if (this.opened) this.write.fire(s);
-    else this.buffered.push(s);
-  }
+/** The variables the run adds for its interpreter, and a note of them for the terminal. */
+function launchEnv(found: FoundSparkSubmit): { env: Record<string, string>; note?: string } {
+  const env = found.python
+    ? interpreterEnv({ python: found.python, sparkHome: found.sparkHome, baseEnv: process.env, platform: process.platform })
+    : found.sparkHome
+      ? { SPARK_HOME: found.sparkHome }
+      : {};
+  const bits = Object.entries(env).map(([k, v]) => (k.toUpperCase() === 'PATH' ? `${k}=${path.dirname(found.python!)}${path.delimiter}…` : `${k}=${v}`));
+  return { env, note: bits.length ? `with ${bits.join(' ')}` : undefined };
 }
 
 /** A local folder given as a path or a file: URL; undefined for anything else (hdfs:, s3a:…). */
@@ -159,7 +68,8 @@ function ownStorage(storage: string, settings: Config['run']): RunStorage {
 }
 
 export class RunFileCommand implements vscode.Disposable {
-  private readonly terminals = new Set<{ term: vscode.Terminal; pty: RunTerminal }>();
+  /** The terminal of each run of this window, by run id. */
+  private readonly terminals = new Map<string, { term: vscode.Terminal; pty: RunTerminal }>();
   private pruning: Promise<void> | undefined;
 
   constructor(
@@ -184,11 +94,11 @@ export class RunFileCommand implements vscode.Disposable {
 
     const cfg = this.f.config.value;
     const settings = cfg.run;
-    const python = await selectedPython(uri);
-    const found = await findSparkSubmit({ setting: cfg.sparkSubmitPath, pathEnv: process.env.PATH, sparkHome: process.env.SPARK_HOME, python });
+    const interpreter = await interpreterFor(uri);
+    const found = await findSparkSubmit({ setting: cfg.sparkSubmitPath, pathEnv: process.env.PATH, sparkHome: process.env.SPARK_HOME, interpreter });
     if ('error' in found) {
       this.f.log.warn(found.error);
-      void vscode.window.showErrorMessage(found.error);
+      void showSparkSubmitNotFound(found.error);
       return undefined;
     }
     const uiPort = (await firstFreePort(cfg.discovery.driverPorts)) ?? (await anyFreePort());
@@ -217,7 +127,9 @@ export class RunFileCommand implements vscode.Disposable {
       python: found.python,
       env: options.env,
     });
-    this.f.log.info(`run ${uri.fsPath} with ${found.path} (found via ${found.via}): ${commandLine(cmd)}`);
+    const launch = launchEnv(found);
+    const python = found.python ? `, python ${found.python} (via ${found.pythonVia})` : '';
+    this.f.log.info(`run ${uri.fsPath} with ${found.path} (found via ${found.via}${python}): ${commandLine(cmd)}${launch.note ? ` ${launch.note}` : ''}`);
 
     // Filled right after the process starts; its output callbacks only fire later.
     const run: { rec?: RunRecord } = {};
@@ -226,28 +138,47 @@ export class RunFileCommand implements vscode.Disposable {
       void this.f.store.refresh();
       for (const ms of [1500, 4000]) setTimeout(() => void this.f.store.refresh(), ms).unref();
     };
-    const pty = new RunTerminal(
+    const pty = new RunTerminal({
       cmd,
-      path.dirname(uri.fsPath),
-      (line) => {
+      cwd: path.dirname(uri.fsPath),
+      env: { ...process.env, ...launch.env, ...cmd.env },
+      envNote: launch.note,
+      watchdogScript: path.join(this.f.context.extensionPath, 'dist', 'watchdog.js'),
+      onLine: (line) => {
+        const rec = run.rec;
+        if (!rec) return;
         const m = UI_BOUND.exec(line);
-        if (m && run.rec && !run.rec.boundUiUrl) {
-          this.runs.update(run.rec, { boundUiUrl: `http://127.0.0.1:${m[1]}` });
+        if (m && !rec.boundUiUrl) {
+          this.runs.update(rec, { boundUiUrl: `http://127.0.0.1:${m[1]}` });
           refreshSoon();
         }
+        const appId = rec.appId ? undefined : appIdFromSparkLog(line);
+        if (appId) this.runs.update(rec, { appId });
       },
-      (code) => {
-        if (run.rec) this.runs.update(run.rec, { exitCode: code });
+      onExit: (code) => {
+        if (run.rec) this.runs.update(run.rec, { exitCode: code, endedAt: Date.now() });
+        if (run.rec) this.terminals.delete(run.rec.id);
         void this.f.store.refresh();
         void this.prune();
       },
-    );
+    });
     const pid = pty.start();
-    const rec = this.runs.add({ file: uri.fsPath, uiUrl: cmd.uiUrl, startedAt, master: settings.master, pid, eventsFile, commandLine: commandLine(cmd) });
+    const confs = submittedConfs(cmd.args);
+    const rec = this.runs.add({
+      file: uri.fsPath,
+      args: recordedArgs(options.args ?? []),
+      confs,
+      master: settings.master,
+      uiUrl: cmd.uiUrl,
+      startedAt,
+      pid,
+      eventsFile,
+      eventLogDir: confs.find(([k]) => k === 'spark.eventLog.dir')?.[1] ?? eventLogDir,
+      commandLine: commandLine(cmd),
+    });
     run.rec = rec;
     const term = vscode.window.createTerminal({ name: `Spark: ${path.basename(uri.fsPath)}`, pty, iconPath: new vscode.ThemeIcon('zap') });
-    const entry = { term, pty };
-    this.terminals.add(entry);
+    this.terminals.set(rec.id, { term, pty });
     term.show(options.preserveFocus ?? false);
     void this.f.store.refresh();
     return rec;
@@ -268,18 +199,26 @@ export class RunFileCommand implements vscode.Disposable {
     return this.pruning;
   }
 
+  /** Stops a run of this window; false when it is not one (or has ended). */
+  stop(rec: RunRecord): boolean {
+    const e = this.terminals.get(rec.id);
+    if (!e?.pty.running) return false;
+    this.f.log.info(`stopping the run of ${rec.file} (pid ${rec.pid})`);
+    e.pty.stop();
+    return true;
+  }
+
+  /** Stops every run of this window (deactivation). Synchronous: a stop is a message to each run's watchdog. */
+  stopAll(): void {
+    for (const e of this.terminals.values()) e.pty.stop();
+  }
+
   onTerminalClosed(t: vscode.Terminal): void {
-    for (const e of this.terminals) {
-      if (e.term === t) {
-        e.pty.stop();
-        this.terminals.delete(e);
-      }
-    }
+    for (const e of this.terminals.values()) if (e.term === t) e.pty.stop();
   }
 
   dispose(): void {
-    for (const e of this.terminals) e.pty.stop();
-    this.terminals.clear();
+    this.stopAll();
   }
 }
 
