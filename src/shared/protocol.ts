@@ -252,7 +252,7 @@ export const DASHBOARD_TO_WEBVIEW: readonly IpcMessageType<unknown>[] = [InitMes
 // Comparison panel (webview/compare): its messages and allow-lists go here.
 
 export const COMPARE_UNITS = ['ms', 'bytes', 'count'] as const;
-export const VERDICTS = ['better', 'worse', 'same', 'neutral'] as const;
+export const VERDICTS = ['better', 'worse', 'same', 'neutral', 'noise'] as const;
 export const EXPORT_FORMATS = ['markdown', 'csv'] as const;
 export const EXPORT_TARGETS = ['clipboard', 'file'] as const;
 
@@ -263,9 +263,11 @@ export interface CompareRunInfo {
   /** Epoch ms. */
   readonly startTime?: number;
   readonly wallTimeMs?: number;
+  /** First job submitted → last job completed (median over the side's runs). */
+  readonly jobTimeMs?: number;
   /** `History Server`, `live driver`. */
   readonly servedBy: string;
-  /** How many runs were averaged (Measure Cache Impact with N > 1). */
+  /** How many runs the side's medians are of. */
   readonly runs: number;
   /** What this side is, e.g. `without the cache at job.py:18`. */
   readonly role?: string;
@@ -278,11 +280,21 @@ export interface CompareRowData {
   readonly unit: (typeof COMPARE_UNITS)[number];
   readonly a?: number;
   readonly b?: number;
+  /** Each side's runs: count, median, min, max. */
+  readonly aSpread?: SpreadData;
+  readonly bSpread?: SpreadData;
   readonly difference?: number;
   readonly percentChange?: number;
   readonly rip?: number;
   readonly lowerIsBetter: boolean;
   readonly verdict?: (typeof VERDICTS)[number];
+}
+
+export interface SpreadData {
+  readonly n: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
 }
 
 export interface StageFiguresData {
@@ -327,11 +339,13 @@ const isRunInfo = v.object({
   appId: v.str(2000),
   startTime: v.optional(v.num),
   wallTimeMs: v.optional(v.num),
+  jobTimeMs: v.optional(v.num),
   servedBy: v.str(200),
   runs: v.num,
   role: v.optional(v.str(2000)),
 });
 const isStageFigures = v.object({ count: v.num, durationMs: v.num, executorRunTimeMs: v.num });
+const isSpread = v.object({ n: v.num, median: v.num, min: v.num, max: v.num });
 const isXY = v.object({ x: v.array(v.num, 20_000), y: v.array(v.numOrNull, 20_000) });
 
 export const CompareDataMessage = new IpcMessageType<CompareData>(
@@ -345,6 +359,8 @@ export const CompareDataMessage = new IpcMessageType<CompareData>(
       unit: v.oneOf(COMPARE_UNITS),
       a: v.optional(v.num),
       b: v.optional(v.num),
+      aSpread: v.optional(isSpread),
+      bSpread: v.optional(isSpread),
       difference: v.optional(v.num),
       percentChange: v.optional(v.num),
       rip: v.optional(v.num),
