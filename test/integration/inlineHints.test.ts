@@ -10,12 +10,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, freePort, getJson, JOBS, makeStore, REPO, venv, waitFor } from './env';
-import { buildSubmitCommand } from '../../src/launcher/submitCommand';
+import { appIdOf, getJson, makeStore, REPO, submitWithHook, untilOutput, waitFor, type HookedRun } from './env';
 import { summariseJobsByLine, type LineSummary } from '../../src/model/callSite';
 import { findSparkSessionCreation } from '../../src/model/cacheScanner';
 import { appAnchor, DriverPathMapper, findingsForApp, hintLine, hintText, linesByFile, placeFindings, type PlacedFinding } from '../../src/model/lineHints';
@@ -23,90 +21,19 @@ import { formatDuration } from '../../src/model/format';
 import type { Store } from '../../src/store/store';
 
 const VERSION = '4.3.0';
-const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');
 const tmp = mkdtempSync(join(tmpdir(), 'so-hints-'));
 mkdirSync(join(tmp, 'eventlog'));
 
 
-interface Run {
-  readonly file: string;
-  readonly uiUrl: string;
-  readonly proc: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
+type Run = HookedRun;
 
 /** Starts a fixture exactly as the extension's runFile does (same argv and environment). */
-async function submit(fixture: string, env: Record<string, string>, args: string[] = []): Promise<Run> {
-  const v = venv(VERSION);
-  const file = join(JOBS, fixture);
-  const cmd = buildSubmitCommand({
-    sparkSubmit: v.sparkSubmit,
-    file,
-    args,
-    master: 'local[2]',
-    uiPort: await freePort(),
-    eventLogDir: join(tmp, 'eventlog'),
-    hookDir: HOOK_DIR,
-    python: v.python,
-    extraConf: { 'spark.ui.showConsoleProgress': 'false', 'spark.driver.memory': '1g' },
-    env,
-  });
-  let out = '';
-  const proc = spawn(cmd.command, [...cmd.args], { env: { ...process.env, ...cmd.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((res) => proc.on('close', (code) => res(code)));
-  return {
-    file,
-    uiUrl: cmd.uiUrl,
-    proc,
-    output: () => out,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      try {
-        process.kill(-proc.pid!, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(-proc.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, 30_000);
-      await exit;
-      clearTimeout(t);
-      await waitFor(async () => (alive(proc.pid!) ? undefined : true), { what: 'the job to end', timeoutMs: 30_000 });
-    },
-  };
+function submit(fixture: string, env: Record<string, string>, args: string[] = []): Promise<Run> {
+  return submitWithHook(fixture, { version: VERSION, master: 'local[2]', env, args, eventLogDir: join(tmp, 'eventlog') });
 }
 
-/** The application's id once its driver UI answers (slow on a loaded 2-core machine: up to 5 minutes). */
-async function appId(run: Run): Promise<string> {
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before its UI answered:\n${run.output().slice(-3000)}`);
-    try {
-      const id = (await getJson<{ id: string }[]>(`${run.uiUrl}/api/v1/applications`))[0]?.id;
-      if (id) return id;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`no application at ${run.uiUrl} after 5 minutes:\n${run.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function until(run: Run, marker: RegExp): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (!marker.test(run.output())) {
-    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before printing ${marker}:\n${run.output().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`${marker} not in the job's output after 5 minutes`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const appId = appIdOf;
+const until = untilOutput;
 
 /** A line number (1-based) of a fixture, found by its text so an edit of the fixture cannot silently move it. */
 function lineOf(file: string, needle: string): number {
