@@ -17,7 +17,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getJson, JOBS, makeStore, readEnv, REPO, runJob, waitFor } from './env';
+import { getJson, JOBS, makeStore, readEnv, REPO, runJob, settle, waitFor } from './env';
+import { findingsForApp } from '../../src/model/lineHints';
 import { buildComparison } from '../../src/features/compare/compareData';
 import { measureCacheImpact, StartedRun } from '../../src/features/compare/cacheImpactRun';
 import { newEventLogApps } from '../../src/model/compareView';
@@ -204,6 +205,17 @@ describe('compare runs: two real seed runs from the History Server', () => {
     console.log(comparisonToMarkdown(c.a, c.b, c.rows));
     console.log(c.rows.map((r) => `${r.label}: RIP ${formatRip(r.rip)}`).join('; '));
     console.log(c.stages.matched.map((s) => `${s.callSite}: ${s.a?.durationMs} ms vs ${s.b?.durationMs} ms`).join('\n'));
+  });
+
+  test('the seed runs raise no finding (issue 15: a Spark engineer would sign nothing about them)', async () => {
+    for (const r of [plain, cached]) store.watch(r.key, { parts: ['jobs', 'stages', 'executors', 'environment', 'storage'] });
+    await settle(store);
+    for (const r of [plain, cached]) {
+      const e = store.entry(r.key)!;
+      const fs = findingsForApp(store.detail(r.key)!.detail, {}, { app: e.app, now: Date.now() });
+      console.log(`    ${e.app.name}: ${fs.map((f) => `${f.severity} ${f.rule}: ${f.message}`).join(' | ') || 'no finding'}`);
+      assert.deepEqual(fs.map((f) => f.rule), []);
+    }
   });
 });
 
