@@ -59,6 +59,35 @@ if [ "$want_connect" = 1 ]; then
   fi
 fi
 
+# --- real event logs (Spark 1.2–3.3) from spark-core's tests jar on Maven Central ----------
+d="$(event_logs_dir)"
+if [ ! -f "$d/.complete" ]; then
+  log "event logs of spark-core $SPARK_EVENT_LOGS_VERSION's tests jar into $d"
+  rm -rf "$d"; mkdir -p "$d"
+  jar="$d/tests.jar"
+  curl -fsSL --retry 3 -o "$jar" "$SPARK_EVENT_LOGS_URL" </dev/null || die "download of $SPARK_EVENT_LOGS_URL failed: is Maven Central reachable?"
+  published="$(curl -fsSL --retry 3 "$SPARK_EVENT_LOGS_URL.sha1" </dev/null | cut -c1-40)" || die "no checksum at $SPARK_EVENT_LOGS_URL.sha1"
+  actual="$(sha1sum "$jar" | cut -c1-40)"
+  [ "$actual" = "$SPARK_EVENT_LOGS_SHA1" ] && [ "$published" = "$SPARK_EVENT_LOGS_SHA1" ] \
+    || die "checksum of $SPARK_EVENT_LOGS_URL: got $actual, Maven Central says $published, pinned $SPARK_EVENT_LOGS_SHA1"
+  python3 - "$jar" "$d" <<'PY' || die "could not extract spark-events/ from $jar"
+import sys, zipfile, os
+jar, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(jar) as z:
+    names = [n for n in z.namelist() if n.startswith('spark-events/') and not n.endswith('/')]
+    for n in names:
+        target = os.path.join(out, os.path.relpath(n, 'spark-events'))
+        if not os.path.realpath(target).startswith(os.path.realpath(out) + os.sep):
+            raise SystemExit(f'unsafe path in the jar: {n}')
+        with z.open(n) as src, open(target, 'wb') as dst:
+            dst.write(src.read())
+    if not names:
+        raise SystemExit('no spark-events/ in the jar')
+PY
+  rm -f "$jar"
+  touch "$d/.complete"
+fi
+
 # --- code-server (the real VS Code server and workbench), by HARNESS.md's recipe ----
 if [ "$want_cs" = 1 ]; then
   d="$(code_server_dir)"

@@ -1,32 +1,39 @@
 /**
- * Comparison of two runs (issue 7): the aggregate figures of each application, one row per
- * metric with difference, % change and the Relative Index of Performance RIP = (A − B) / A of
- * the talk this project grew from, stages matched by call site, Markdown and CSV export, and
- * an elapsed-time axis to overlay two runs' Prometheus series.
+ * Comparison of two runs, or two groups of runs (issues 7 and 15): the aggregate figures of each
+ * application, one row per metric with the medians, their spread, difference, % change and the
+ * Relative Index of Performance RIP = (A − B) / A of the talk this project grew from, a verdict
+ * (improvement, degradation, within noise), stages matched by call site, and an elapsed-time
+ * axis to overlay two runs' Prometheus series. A figure a run did not report is undefined
+ * (shown as "–"), never 0, and no difference is computed from it. Tables and exports are in
+ * compareTables.ts.
  */
 
-import { formatBytes, formatCount, formatDuration } from './format';
 import { isPlaceableCallSite, splitCallSite } from './callSite';
-import type { Application, CachedDataset, Executor, Stage } from './types';
+import { cpuTimeReported, shuffleReadReported } from './reported';
+import { groupVerdict, median, spreadOf, type GroupVerdict, type Spread } from './runStats';
+import { formatSigned } from './compareTables';
+import type { Application, CachedDataset, Executor, Job, Stage } from './types';
 
 /** A run's totals; undefined where the source had nothing to say. */
 export interface RunAggregate {
   readonly appId: string;
   readonly name: string;
-  /** Application duration (REST `duration`, else end − start). */
+  /** Application duration (REST `duration`, else end − start): includes start-up and any time the job holds its session after its work. */
   readonly wallTimeMs?: number;
+  /** First job submitted → last job completed (`/jobs`): the time the jobs took. */
+  readonly jobTimeMs?: number;
   /** Σ stage.executorRunTime over every stage attempt. */
   readonly executorRunTimeMs: number;
-  /** Σ stage.executorCpuTime (ns) / 1e6. */
-  readonly cpuTimeMs: number;
+  /** Σ stage.executorCpuTime (ns) / 1e6; undefined before Spark 2.1 or when a log lacks it (reported.ts). */
+  readonly cpuTimeMs?: number;
   /** Σ stage.jvmGcTime: GC during tasks. */
   readonly gcTimeMs: number;
   /** Σ stage.inputBytes. */
   readonly inputBytes: number;
   /** Σ stage.outputBytes. */
   readonly outputBytes: number;
-  /** Σ stage.shuffleReadBytes. */
-  readonly shuffleReadBytes: number;
+  /** Σ stage.shuffleReadBytes; undefined before Spark 1.3 (remote bytes only). */
+  readonly shuffleReadBytes?: number;
   /** Σ stage.shuffleWriteBytes. */
   readonly shuffleWriteBytes: number;
   /** Σ stage.memoryBytesSpilled. */
@@ -58,13 +65,16 @@ export interface RunAggregate {
  *   is what sizing is about;
  * - peak storage memory sums each worker JVM's own peak (on-heap + off-heap): cached data
  *   spreads over executors and normally only grows until unpersisted, so the sum of peaks is
- *   the cluster-wide peak (an upper bound when peaks came at different times).
+ *   the cluster-wide peak (an upper bound when peaks came at different times);
+ * - job time runs from the first job's submission to the last job's completion; undefined
+ *   without jobs, or when a job of a finished application has no completion time.
  */
 export function aggregateRun(
   app: Application,
   executors: readonly Executor[],
   stages: readonly Stage[],
   datasets: readonly CachedDataset[],
+  jobs?: readonly Job[],
 ): RunAggregate {
   let executorRunTimeMs = 0, cpuNs = 0, gcTimeMs = 0, inputBytes = 0, outputBytes = 0, shuffleReadBytes = 0;
   let shuffleWriteBytes = 0, memorySpillBytes = 0, diskSpillBytes = 0, tasks = 0, failedTasks = 0;
@@ -94,14 +104,32 @@ export function aggregateRun(
   const wallTimeMs = app.durationMs ?? (app.startTime !== undefined && app.endTime !== undefined ? app.endTime - app.startTime : undefined);
   const cachedBytes = datasets.reduce((sum, d) => sum + d.memoryUsed + d.diskUsed, 0);
   return {
-    appId: app.id, name: app.name, wallTimeMs, executorRunTimeMs, cpuTimeMs: cpuNs / 1e6, gcTimeMs,
-    inputBytes, outputBytes, shuffleReadBytes, shuffleWriteBytes, memorySpillBytes, diskSpillBytes,
-    peakJvmHeapBytes, peakStorageMemoryBytes, cachedBytes, tasks, failedTasks,
+    appId: app.id, name: app.name, wallTimeMs, jobTimeMs: jobTime(app, jobs), executorRunTimeMs,
+    cpuTimeMs: cpuTimeReported(stages, app.sparkVersion) ? cpuNs / 1e6 : undefined, gcTimeMs,
+    inputBytes, outputBytes, shuffleReadBytes: shuffleReadReported(app.sparkVersion) ? shuffleReadBytes : undefined,
+    shuffleWriteBytes, memorySpillBytes, diskSpillBytes, peakJvmHeapBytes, peakStorageMemoryBytes, cachedBytes, tasks, failedTasks,
   };
 }
 
+/** First job submitted → last job completed; a running application's running jobs end at its duration so far. */
+export function jobTime(app: Application, jobs: readonly Job[] | undefined): number | undefined {
+  const started = (jobs ?? []).filter((j) => j.submissionTime !== undefined);
+  if (started.length === 0) return undefined;
+  const now = app.state === 'running' && app.startTime !== undefined && app.durationMs !== undefined ? app.startTime + app.durationMs : undefined;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const j of started) {
+    const end = j.completionTime ?? now;
+    if (end === undefined) return undefined;
+    first = Math.min(first, j.submissionTime!);
+    last = Math.max(last, end);
+  }
+  return Math.max(0, last - first);
+}
+
 export type MetricUnit = 'ms' | 'bytes' | 'count';
-export type Verdict = 'better' | 'worse' | 'same' | 'neutral';
+/** B against A (runStats.ts): improvement, degradation, within noise, about the same, or changed without a better direction. */
+export type Verdict = GroupVerdict;
 
 export interface MetricDef {
   readonly id: keyof Omit<RunAggregate, 'appId' | 'name'>;
@@ -114,6 +142,7 @@ export interface MetricDef {
 /** The rows of the comparison, in order. */
 export const COMPARED_METRICS: readonly MetricDef[] = [
   { id: 'wallTimeMs', label: 'Wall time', unit: 'ms', lowerIsBetter: true },
+  { id: 'jobTimeMs', label: 'Job time', unit: 'ms', lowerIsBetter: true },
   { id: 'executorRunTimeMs', label: 'Executor run time', unit: 'ms', lowerIsBetter: true },
   { id: 'cpuTimeMs', label: 'CPU time', unit: 'ms', lowerIsBetter: true },
   { id: 'gcTimeMs', label: 'GC time', unit: 'ms', lowerIsBetter: true },
@@ -134,16 +163,20 @@ export interface ComparisonRow {
   readonly metric: MetricDef['id'];
   readonly label: string;
   readonly unit: MetricUnit;
+  /** A's figure: its median over A's runs. */
   readonly a?: number;
   readonly b?: number;
-  /** b − a. */
+  /** How A's runs spread (n, median, min, max); undefined when a run did not report the metric. */
+  readonly aSpread?: Spread;
+  readonly bSpread?: Spread;
+  /** b − a (of the medians). */
   readonly difference?: number;
   /** (b − a) / a × 100; undefined when a is 0 or missing. */
   readonly percentChange?: number;
   /** (a − b) / a; undefined when a is 0 or missing. Positive: B used less. */
   readonly rip?: number;
   readonly lowerIsBetter: boolean;
-  /** B relative to A; 'neutral' for a change in a metric without a better direction. */
+  /** B relative to A; 'neutral' for a change in a metric without a better direction; 'noise' within the runs' spread. */
   readonly verdict?: Verdict;
 }
 
@@ -158,22 +191,47 @@ export function percentChange(a: number, b: number): number | undefined {
 }
 
 /**
- * One row per metric. `sameWithinPercent` (default 1 %) calls a change that small 'same':
- * two runs of one job never take exactly the same time, and colouring noise green or red
- * would mislead.
+ * One row per metric over two groups of runs (one run each is a group of one): the medians,
+ * their spread, and runStats' verdict. `sameWithinPercent` (default 1 %) calls a change that
+ * small 'same' when each side has one run: two runs of one job never take exactly the same time.
  */
-export function compareRuns(a: RunAggregate, b: RunAggregate, sameWithinPercent = 1): ComparisonRow[] {
+export function compareGroups(as: readonly RunAggregate[], bs: readonly RunAggregate[], sameWithinPercent = 1): ComparisonRow[] {
   return COMPARED_METRICS.map((m) => {
-    const va = a[m.id];
-    const vb = b[m.id];
+    const sa = spreadOf(as.map((r) => r[m.id]));
+    const sb = spreadOf(bs.map((r) => r[m.id]));
     const base = { metric: m.id, label: m.label, unit: m.unit, lowerIsBetter: m.lowerIsBetter };
-    if (va === undefined || vb === undefined) return { ...base, a: va, b: vb };
-    const difference = vb - va;
-    const pc = percentChange(va, vb);
-    const same = difference === 0 || (pc !== undefined && Math.abs(pc) <= sameWithinPercent);
-    const verdict: Verdict = same ? 'same' : !m.lowerIsBetter ? 'neutral' : difference < 0 ? 'better' : 'worse';
-    return { ...base, a: va, b: vb, difference, percentChange: pc, rip: rip(va, vb), verdict };
+    if (!sa || !sb) return { ...base, a: sa?.median, b: sb?.median, aSpread: sa, bSpread: sb };
+    const va = sa.median;
+    const vb = sb.median;
+    return {
+      ...base, a: va, b: vb, aSpread: sa, bSpread: sb, difference: vb - va, percentChange: percentChange(va, vb), rip: rip(va, vb),
+      verdict: groupVerdict(sa, sb, m.lowerIsBetter, sameWithinPercent),
+    };
   });
+}
+
+/** One row per metric for one run against one run. */
+export function compareRuns(a: RunAggregate, b: RunAggregate, sameWithinPercent = 1): ComparisonRow[] {
+  return compareGroups([a], [b], sameWithinPercent);
+}
+
+/**
+ * A group's runs as one aggregate of medians, field by field, for headers and exports: a figure
+ * missing from any run is missing here. One run is returned as it is.
+ */
+export function medianAggregate(runs: readonly RunAggregate[]): RunAggregate {
+  if (runs.length === 0) throw new Error('medianAggregate needs at least one run');
+  if (runs.length === 1) return runs[0];
+  const out: Record<string, unknown> = {
+    appId: runs.map((r) => r.appId).join(', '),
+    name: `${runs[0].name} (median of ${runs.length} runs)`,
+  };
+  for (const k of Object.keys(runs[0]) as (keyof RunAggregate)[]) {
+    if (k === 'appId' || k === 'name') continue;
+    const values = runs.map((r) => r[k]);
+    out[k] = values.every((v) => typeof v === 'number') ? median(values as number[]) : undefined;
+  }
+  return out as unknown as RunAggregate;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,96 +295,6 @@ export function compareStages(a: readonly Stage[], b: readonly Stage[]): StageCo
 }
 
 // ---------------------------------------------------------------------------------------------
-// Export
-
-/** A metric's value as the table shows it: `2m 40s`, `1.5 KiB`, `1,234`; `–` when missing. */
-export function formatValue(v: number | undefined, unit: MetricUnit): string {
-  if (v === undefined) return '–';
-  if (unit === 'bytes') return formatBytes(v);
-  if (unit === 'ms') return formatDuration(v);
-  return formatCount(v);
-}
-
-/** A difference with its sign: `+412 MiB`, `−1m 28s`. */
-export function formatSigned(v: number | undefined, unit: MetricUnit): string {
-  if (v === undefined) return '–';
-  if (v === 0) return formatValue(0, unit);
-  return `${v > 0 ? '+' : '−'}${formatValue(Math.abs(v), unit)}`;
-}
-
-/** `−55.0 %`, `+25.0 %`. */
-export function formatPercentChange(p: number | undefined): string {
-  return p === undefined ? '–' : `${p > 0 ? '+' : p < 0 ? '−' : ''}${Math.abs(p).toFixed(1)} %`;
-}
-
-/** RIP with two decimals, as the talk reported it. */
-export function formatRip(r: number | undefined): string {
-  if (r === undefined) return '–';
-  const s = Math.abs(r).toFixed(2);
-  return r < 0 && s !== '0.00' ? `−${s}` : s;
-}
-
-/**
- * Escapes untrusted text (application and stage names) for a Markdown table cell: backslash
- * escapes for Markdown's punctuation, `|` included, HTML-significant `<`/`>`/`&` as entities,
- * and line breaks as spaces so a name cannot end the row.
- */
-export function escapeMarkdownCell(text: string): string {
-  return text
-    .replace(/\r\n|\r|\n/g, ' ')
-    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-}
-
-/** The comparison as a Markdown table, with both applications named in the header. */
-export function comparisonToMarkdown(a: RunAggregate, b: RunAggregate, rows: readonly ComparisonRow[]): string {
-  const head = `| Metric | A: ${escapeMarkdownCell(a.name)} (${escapeMarkdownCell(a.appId)}) | B: ${escapeMarkdownCell(b.name)} (${escapeMarkdownCell(b.appId)}) | Difference | % change | RIP |`;
-  const lines = [head, '|---|---:|---:|---:|---:|---:|'];
-  for (const r of rows) {
-    lines.push(`| ${r.label} | ${formatValue(r.a, r.unit)} | ${formatValue(r.b, r.unit)} | ${formatSigned(r.difference, r.unit)} | ${formatPercentChange(r.percentChange)} | ${formatRip(r.rip)} |`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF, quotes doubled.
- * Text fields that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) get
- * a leading apostrophe: names come from Spark and are untrusted.
- */
-export function csvField(value: string | number | undefined, isText = typeof value === 'string'): string {
-  if (value === undefined) return '';
-  let s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
-  if (isText && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** The comparison as CSV (CRLF line ends, raw numbers in base units: ms, bytes, counts). */
-export function comparisonToCsv(a: RunAggregate, b: RunAggregate, rows: readonly ComparisonRow[]): string {
-  const out = [
-    ['metric', 'unit', `A: ${a.name} (${a.appId})`, `B: ${b.name} (${b.appId})`, 'difference', 'percent_change', 'rip', 'verdict']
-      .map((h) => csvField(h, true)).join(','),
-  ];
-  for (const r of rows) {
-    out.push([
-      csvField(r.label, true), csvField(r.unit, true), csvField(r.a), csvField(r.b), csvField(r.difference),
-      csvField(r.percentChange), csvField(r.rip), csvField(r.verdict ?? '', true),
-    ].join(','));
-  }
-  return `${out.join('\r\n')}\r\n`;
-}
-
-/** The stage comparison as a Markdown table: call site, counts and durations side by side. */
-export function stagesToMarkdown(c: StageComparison): string {
-  const lines = ['| Call site | Stages A | Duration A | Stages B | Duration B |', '|---|---:|---:|---:|---:|'];
-  for (const r of [...c.matched, ...c.onlyA, ...c.onlyB]) {
-    lines.push(`| ${escapeMarkdownCell(r.callSite)} | ${r.a ? r.a.count : '–'} | ${r.a ? formatDuration(r.a.durationMs) : '–'} | ${r.b ? r.b.count : '–'} | ${r.b ? formatDuration(r.b.durationMs) : '–'} |`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Overlay
 
 export interface ElapsedPoint {
@@ -363,14 +331,18 @@ export function overlaySeries(
 }
 
 /**
- * The one-line effect a cache lens shows after "Measure Cache Impact", A being the run without
- * the cache and B the run with it: `cache: −38 % time, +412 MiB storage`. Time is wall time;
- * storage is the peak storage memory when both runs report it, else the cached bytes.
+ * The one-line effect a cache lens shows after "Measure Cache Impact", A being the run(s)
+ * without the cache and B with it: `cache: −38 % time, +412 MiB storage`. Time is job time when
+ * both sides report it (wall time counts start-up and a session held after the work), else wall
+ * time; a difference within the runs' spread says so. Storage is the peak storage memory when
+ * both runs report it, else the cached bytes.
  */
 export function formatCacheImpact(rows: readonly ComparisonRow[]): string {
   const parts: string[] = [];
-  const time = rows.find((r) => r.metric === 'wallTimeMs');
-  if (time?.percentChange !== undefined) {
+  const job = rows.find((r) => r.metric === 'jobTimeMs');
+  const time = job?.percentChange !== undefined ? job : rows.find((r) => r.metric === 'wallTimeMs');
+  if (time?.verdict === 'noise') parts.push('time within noise');
+  else if (time?.percentChange !== undefined) {
     const p = Math.round(time.percentChange);
     parts.push(`${p > 0 ? '+' : p < 0 ? '−' : ''}${Math.abs(p)} % time`);
   }

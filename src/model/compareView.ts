@@ -1,11 +1,10 @@
 /**
  * What the comparison panel and "Measure Cache Impact" need beyond model/compare.ts, as pure
- * functions: the applications offered in the quick pick, the mean of several runs, the
- * Prometheus overlay queries, the cache call a palette invocation means, the application id of
+ * functions: the applications offered in the quick pick and how a selection splits into two
+ * groups, the Prometheus overlay queries, the cache call a palette invocation means, the application id of
  * an event-log file, and the order of the measured runs.
  */
 import type { ApplicationState } from './types';
-import type { RunAggregate } from './compare';
 import type { CacheCall } from './cacheScanner';
 import { escapeLabelValue } from './promql';
 import { formatDuration } from './format';
@@ -69,27 +68,30 @@ export function appPickItems(apps: readonly PickableApp[], now: number, exclude?
 }
 
 // ---------------------------------------------------------------------------------------------
-// Several runs of one variant
+// Groups of runs
+
+/** An application as a selection of several sees it. */
+export interface SelectedApp {
+  readonly key: string;
+  readonly name: string;
+  readonly startTime?: number;
+}
 
 /**
- * The mean of several runs of one variant, field by field (Measure Cache Impact with N > 1):
- * a figure missing from any run is missing from the mean, so no mean mixes runs that did and
- * did not report it. One run is returned as it is.
+ * How applications selected together split into A and B: two are one each; more split by name
+ * when exactly two names are among them (runs of two variants of a job), the group that started
+ * first being A (the baseline). Undefined when the names do not tell: the person says which.
  */
-export function meanAggregate(runs: readonly RunAggregate[]): RunAggregate {
-  if (runs.length === 0) throw new Error('meanAggregate needs at least one run');
-  if (runs.length === 1) return runs[0];
-  const first = runs[0];
-  const out: Record<string, unknown> = {
-    appId: runs.map((r) => r.appId).join(', '),
-    name: `${first.name} (mean of ${runs.length} runs)`,
-  };
-  for (const k of Object.keys(first) as (keyof RunAggregate)[]) {
-    if (k === 'appId' || k === 'name') continue;
-    const values = runs.map((r) => r[k]);
-    out[k] = values.every((v) => typeof v === 'number') ? (values as number[]).reduce((s, v) => s + v, 0) / values.length : undefined;
-  }
-  return out as unknown as RunAggregate;
+export function splitSelection(apps: readonly SelectedApp[]): { a: string[]; b: string[] } | undefined {
+  if (apps.length < 2) return undefined;
+  if (apps.length === 2) return { a: [apps[0].key], b: [apps[1].key] };
+  const byName = new Map<string, SelectedApp[]>();
+  for (const x of apps) byName.set(x.name, [...(byName.get(x.name) ?? []), x]);
+  if (byName.size !== 2) return undefined;
+  const [g1, g2] = [...byName.values()].map((g) => [...g].sort((p, q) => (p.startTime ?? 0) - (q.startTime ?? 0)));
+  const first = (g: SelectedApp[]) => g[0].startTime ?? 0;
+  const [a, b] = first(g1) <= first(g2) ? [g1, g2] : [g2, g1];
+  return { a: a.map((x) => x.key), b: b.map((x) => x.key) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -101,6 +103,8 @@ export interface OverlaySpec {
   readonly unit: 'bytes' | 'seconds';
   /** PromQL for one application. */
   readonly expr: (appId: string) => string;
+  /** A peak metric: a series of zeros means "not reported" (no heartbeat sampled it), not 0 B. */
+  readonly zeroIsMissing?: boolean;
 }
 
 const sel = (appId: string) => `application_id="${escapeLabelValue(appId)}"`;
@@ -112,7 +116,7 @@ const sel = (appId: string) => `application_id="${escapeLabelValue(appId)}"`;
  */
 export const OVERLAYS: readonly OverlaySpec[] = [
   { id: 'storageMemory', title: 'Storage memory used', unit: 'bytes', expr: (a) => `sum(metrics_executor_memoryUsed_bytes{${sel(a)}})` },
-  { id: 'jvmHeap', title: 'JVM heap (peak so far)', unit: 'bytes', expr: (a) => `sum(metrics_executor_JVMHeapMemory_bytes{${sel(a)}})` },
+  { id: 'jvmHeap', title: 'JVM heap (peak so far)', unit: 'bytes', expr: (a) => `sum(metrics_executor_JVMHeapMemory_bytes{${sel(a)}})`, zeroIsMissing: true },
   { id: 'gcTime', title: 'GC time (cumulative)', unit: 'seconds', expr: (a) => `sum(metrics_executor_totalGCTime_seconds_total{${sel(a)}})` },
 ];
 

@@ -1,7 +1,7 @@
 /**
  * Inline hints and placed findings (F6): the text after an action line, the per-stage rows of
  * its hover, which run's hints a file shows, and on which line of which file each finding goes.
- * Call-site parsing and the per-line sums are callSite.ts; the rules are insights.ts.
+ * Call-site parsing and the per-line sums are callSite.ts; the rules are in rules/.
  *
  * Placement of findings that no stage names (decided here, documented in the README of F6):
  * - a stage's finding goes on the line its call site names, when that maps to a workspace file;
@@ -15,9 +15,9 @@
  */
 import { mapDriverPath, type LineSummary, type PathMapping } from './callSite';
 import { parseHookName } from './cacheMatcher';
-import { allFindings, type Finding, type NodeCapacity } from './insights';
+import { allFindings, type Finding, type NodeCapacity, type RuleId } from './rules';
 import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
-import type { ApplicationDetail, CachedDataset, Executor, Stage, Worker } from './types';
+import type { Application, ApplicationDetail, CachedDataset, Executor, Stage, Worker } from './types';
 
 // --- settings --------------------------------------------------------------------------------
 
@@ -191,23 +191,38 @@ export interface ClusterCapacity {
   readonly nodes?: readonly NodeCapacity[];
 }
 
+/** What else the rules need beside the application's lists. */
+export interface FindingOptions {
+  /** The application (its end bounds executor lifetimes; its state says whether jobs still run). */
+  readonly app?: Pick<Application, 'startTime' | 'endTime' | 'state' | 'sparkVersion'>;
+  /** The caller's clock: the end of a running application's windows. */
+  readonly now?: number;
+  /** Rules switched off by `sparkObservatory.findings.disabledRules`. */
+  readonly disabled?: readonly RuleId[];
+}
+
 /**
  * Every finding over what the store knows of an application. Executors are sized against the
  * Master's workers only when the application ran on a standalone Master (`spark.master` =
  * `spark://…`), and against nodes only on YARN or Kubernetes: a local-mode run shares a group
  * with a Master it never used.
  */
-export function findingsForApp(detail: ApplicationDetail, cluster: ClusterCapacity = {}): Finding[] {
+export function findingsForApp(detail: ApplicationDetail, cluster: ClusterCapacity = {}, o: FindingOptions = {}): Finding[] {
   const props = detail.environment?.sparkProperties;
   const master = props?.['spark.master'] ?? '';
   return allFindings({
+    app: o.app,
+    now: o.now,
     stages: detail.stages,
     executors: detail.executors,
+    jobs: detail.jobs,
     taskSummaries: detail.taskSummaries,
+    taskFailures: detail.taskFailures,
+    cachedDatasets: detail.cachedDatasets,
     props,
     workers: master.startsWith('spark://') ? cluster.workers : undefined,
     nodes: /^(yarn|k8s:)/.test(master) ? cluster.nodes : undefined,
-  });
+  }, o.disabled);
 }
 
 /** A finding on a line (1-based) of a workspace file. */
@@ -259,10 +274,15 @@ export interface PlacementInput {
   readonly cachedDatasets?: readonly CachedDataset[];
 }
 
-/** Puts each finding on its line (see the file comment); the rest are counted as unplaced. */
+/**
+ * Puts each finding on its line (see the file comment); the rest are counted as unplaced. Rules
+ * give one finding per stage or per application, whatever the number of executors, and the one
+ * executor a finding names is looked up in a map: placing is linear in the findings.
+ */
 export function placeFindings(input: PlacementInput): { placed: PlacedFinding[]; unplaced: number } {
   const placed: PlacedFinding[] = [];
   let unplaced = 0;
+  let byId: Map<string, Executor> | undefined;
   for (const f of input.findings) {
     let at: FileLine | undefined;
     if (f.site) {
@@ -271,8 +291,9 @@ export function placeFindings(input: PlacementInput): { placed: PlacedFinding[];
     } else if (f.callSite !== undefined) {
       at = undefined; // a stage whose call site names no user line (a JVM frame)
     } else {
-      if (f.rule === 'storageMemoryFull') {
-        const ds = datasetFillingExecutor(input.executors?.find((e) => e.id === f.executorId), input.cachedDatasets ?? []);
+      if (f.rule === 'storageMemoryFull' && f.executorId !== undefined) {
+        byId ??= new Map((input.executors ?? []).map((e) => [e.id, e]));
+        const ds = datasetFillingExecutor(byId.get(f.executorId), input.cachedDatasets ?? []);
         const hook = ds ? parseHookName(ds.name) : undefined;
         const file = hook ? input.mapPath(hook.path) : undefined;
         if (hook && file) at = { file, line: hook.line };

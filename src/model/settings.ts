@@ -14,6 +14,7 @@ import { connectUiUrl, parseConnectUrl } from './connectServer';
 import type { SourceKind } from './types';
 import type { PathMapping } from './callSite';
 import { parsePathMappings } from './lineHints';
+import { parseDisabledRules, type RuleId } from './rules';
 import { normaliseSourceUrl, parsePortList } from './ports';
 
 export const SECTION = 'sparkObservatory';
@@ -41,8 +42,9 @@ export const NUMBER_SETTINGS = {
   'history.maxApplications': { default: 20, min: 1, max: 1000, integer: true },
   // Seconds; 0 asks Prometheus's targets API.
   'prometheus.scrapeInterval': { default: 0, min: 0, max: 3600, integer: false },
-  // Each run is a whole spark-submit of the file, twice (without and with the cache call).
-  'measureCacheImpact.runs': { default: 1, min: 1, max: 20, integer: true },
+  // Each run is a whole spark-submit of the file, twice (without and with the cache call). Three
+  // each is the fewest with a median and a spread to judge noise by.
+  'measureCacheImpact.runs': { default: 3, min: 1, max: 20, integer: true },
   // Days the extension keeps the event logs and hook event files of Run File in its own storage.
   'run.retentionDays': { default: RETENTION_DAYS.default, min: RETENTION_DAYS.min, max: RETENTION_DAYS.max, integer: true },
 } as const satisfies Record<string, NumberBound>;
@@ -102,6 +104,8 @@ export interface Config {
   readonly measureCacheImpactRuns: number;
   readonly inlineHintsEnabled: boolean;
   readonly findingsEnabled: boolean;
+  /** `findings.disabledRules`: rule ids whose findings are not shown (unknown ids left out). */
+  readonly disabledRules: readonly RuleId[];
   readonly pathMappings: readonly PathMapping[];
 }
 
@@ -187,6 +191,7 @@ export function parseConfig(get: (key: string) => unknown): Config {
     measureCacheImpactRuns: num('measureCacheImpact.runs'),
     inlineHintsEnabled: bool('inlineHints.enabled', true),
     findingsEnabled: bool('findings.enabled', true),
+    disabledRules: parseDisabledRules(get('findings.disabledRules')),
     pathMappings: parsePathMappings(get('hints.pathMappings')),
   };
 }

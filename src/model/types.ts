@@ -134,8 +134,12 @@ export interface Stage {
   readonly numActiveTasks: number;
   readonly numCompleteTasks: number;
   readonly numFailedTasks: number;
+  /** Attempts killed (speculation's losers, "another attempt succeeded"): not failures. Absent before Spark 2.3. */
+  readonly numKilledTasks?: number;
   readonly submissionTime?: number;
   readonly completionTime?: number;
+  /** Why a FAILED stage failed (the last task error for a task that failed too often); absent otherwise. */
+  readonly failureReason?: string;
   readonly executorRunTimeMs: number;
   /** Spark reports CPU time in nanoseconds. */
   readonly executorCpuTimeNs: number;
@@ -229,10 +233,15 @@ export interface ApplicationDetail {
   /** The ACTIVE ones of `stages`, for the tree. */
   readonly activeStages?: readonly Stage[];
   /**
-   * Task-summary quantiles of finished stages long enough to be skewed (insights'
+   * Task-summary quantiles of finished stages long or big enough for a rule to read them (rules'
    * needsTaskSummary), by `${stageId}:${attemptId}`; fetched once per stage attempt and kept.
    */
   readonly taskSummaries?: ReadonlyMap<string, TaskSummary>;
+  /**
+   * Failed task attempts of finished stages that had any (their error text), by
+   * `${stageId}:${attemptId}`; fetched once per stage attempt and kept.
+   */
+  readonly taskFailures?: ReadonlyMap<string, readonly TaskFailure[]>;
   readonly cachedDatasets?: readonly CachedDataset[];
   readonly environment?: SparkEnvironment;
   /** Present once resolveConnectSites ran over a Spark Connect application: what it could not map, and why. */
@@ -259,4 +268,14 @@ export interface TaskSummary {
   readonly inputBytes?: readonly number[];
   readonly shuffleReadBytes?: readonly number[];
   readonly shuffleWriteBytes?: readonly number[];
+  readonly outputBytes?: readonly number[];
+}
+
+/** A failed task attempt from `/stages/{s}/{a}/taskList?status=FAILED`. */
+export interface TaskFailure {
+  readonly taskId: number;
+  readonly attempt: number;
+  readonly executorId: string;
+  /** Spark's error text (an exception and its stack, or an ExecutorLostFailure reason), cut to a few KB; untrusted. */
+  readonly errorMessage: string;
 }

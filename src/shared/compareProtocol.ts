@@ -7,7 +7,7 @@ import { IpcMessageType, typed, v } from './protocol';
 
 // The validators' lists of model/compare's units and verdicts (`satisfies`: the same values).
 export const COMPARE_UNITS = ['ms', 'bytes', 'count'] as const satisfies readonly MetricUnit[];
-export const VERDICTS = ['better', 'worse', 'same', 'neutral'] as const satisfies readonly Verdict[];
+export const VERDICTS = ['better', 'worse', 'same', 'neutral', 'noise'] as const satisfies readonly Verdict[];
 export const EXPORT_FORMATS = ['markdown', 'csv'] as const;
 export const EXPORT_TARGETS = ['clipboard', 'file'] as const;
 
@@ -18,9 +18,11 @@ export interface CompareRunInfo {
   /** Epoch ms. */
   readonly startTime?: number;
   readonly wallTimeMs?: number;
+  /** First job submitted → last job completed (median over the side's runs). */
+  readonly jobTimeMs?: number;
   /** `History Server`, `live driver`. */
   readonly servedBy: string;
-  /** How many runs were averaged (Measure Cache Impact with N > 1). */
+  /** How many runs the side's medians are of. */
   readonly runs: number;
   /** What this side is, e.g. `without the cache at job.py:18`. */
   readonly role?: string;
@@ -71,11 +73,13 @@ const isRunInfo = v.object({
   appId: v.str(2000),
   startTime: v.optional(v.num),
   wallTimeMs: v.optional(v.num),
+  jobTimeMs: v.optional(v.num),
   servedBy: v.str(200),
   runs: v.num,
   role: v.optional(v.str(2000)),
 });
 const isStageFigures = v.object({ count: v.num, durationMs: v.num, executorRunTimeMs: v.num });
+const isSpread = v.object({ n: v.num, median: v.num, min: v.num, max: v.num });
 const isXY = v.object({ x: v.array(v.num, 20_000), y: v.array(v.numOrNull, 20_000) });
 
 export const CompareDataMessage = new IpcMessageType<CompareData>(
@@ -89,6 +93,8 @@ export const CompareDataMessage = new IpcMessageType<CompareData>(
       unit: v.oneOf(COMPARE_UNITS),
       a: v.optional(v.num),
       b: v.optional(v.num),
+      aSpread: v.optional(isSpread),
+      bSpread: v.optional(isSpread),
       difference: v.optional(v.num),
       percentChange: v.optional(v.num),
       rip: v.optional(v.num),
@@ -126,12 +132,18 @@ export interface CompareSideState {
 export interface CompareState {
   readonly a: CompareSideState;
   readonly b: CompareSideState;
+  /** The column names of the exported RIP table (`Without cache`, `With cache`); the sides' names otherwise. */
+  readonly ripLabels?: { readonly a: string; readonly b: string };
 }
 const isCompareSide = v.object({
   keys: v.array(v.str(1000), 20, 1),
   role: v.optional(v.str(2000)),
 });
-export const isCompareState = typed<CompareState>(v.object({ a: isCompareSide, b: isCompareSide }));
+export const isCompareState = typed<CompareState>(v.object({
+  a: isCompareSide,
+  b: isCompareSide,
+  ripLabels: v.optional(v.object({ a: v.str(200), b: v.str(200) })),
+}));
 
 /** Host → webview: the comparison's state, for the webview to save (on ready and when it changes). */
 export const CompareStateMessage = new IpcMessageType<CompareState>('compare/state', isCompareState);

@@ -15,6 +15,7 @@ import type {
   SparkEnvironment,
   Stage,
   StageStatus,
+  TaskFailure,
   TaskSummary,
 } from '../model/types';
 
@@ -56,8 +57,15 @@ export function parseApplication(a: Json): Application {
   };
 }
 
+/**
+ * An executor's peak memory metrics. Absent when no task ended there; an object of zeros when
+ * the event log never carried "Task Executor Metrics" (every 1.x–2.3 log) or no heartbeat sampled
+ * it yet (`executorMetricsFromJson` fills missing keys with 0): both mean "not reported", so
+ * both read as empty, never as a peak of 0 B.
+ */
 function parsePeak(p: unknown): PeakMemory {
   if (!isObject(p)) return {};
+  if (Object.values(p).every((v) => v === 0)) return {};
   return {
     jvmHeap: optNum(p.JVMHeapMemory),
     jvmOffHeap: optNum(p.JVMOffHeapMemory),
@@ -149,8 +157,10 @@ export function parseStages(body: unknown): Stage[] {
         numActiveTasks: num(s.numActiveTasks),
         numCompleteTasks: num(s.numCompleteTasks),
         numFailedTasks: num(s.numFailedTasks),
+        ...(optNum(s.numKilledTasks) !== undefined ? { numKilledTasks: num(s.numKilledTasks) } : {}),
         submissionTime: optDate(s.submissionTime),
         completionTime: optDate(s.completionTime),
+        ...(typeof s.failureReason === 'string' ? { failureReason: s.failureReason.slice(0, MAX_ERROR_CHARS) } : {}),
         executorRunTimeMs: num(s.executorRunTime),
         executorCpuTimeNs: num(s.executorCpuTime),
         jvmGcTimeMs: num(s.jvmGcTime),
@@ -198,7 +208,27 @@ export function parseTaskSummary(body: unknown): TaskSummary {
     inputBytes: nested(t.inputMetrics, 'bytesRead'),
     shuffleReadBytes: nested(t.shuffleReadMetrics, 'readBytes'),
     shuffleWriteBytes: nested(t.shuffleWriteMetrics, 'writeBytes'),
+    outputBytes: nested(t.outputMetrics, 'bytesWritten'),
   };
+}
+
+/** Error texts are stacks; a few KB say what failed, and keep a stage's list small. */
+const MAX_ERROR_CHARS = 4000;
+
+/**
+ * `/stages/{id}/{attempt}/taskList?status=FAILED`: the failed attempts with their error text.
+ * Drivers older than 3.3 ignore `status` and list every task: those not FAILED are left out here.
+ */
+export function parseTaskFailures(body: unknown): TaskFailure[] {
+  return asArray(body, 'tasks')
+    .filter(isObject)
+    .filter((t) => t.status === 'FAILED')
+    .map((t) => ({
+      taskId: num(t.taskId),
+      attempt: num(t.attempt),
+      executorId: str(t.executorId),
+      errorMessage: str(t.errorMessage).slice(0, MAX_ERROR_CHARS),
+    }));
 }
 
 export function parseCachedDatasets(body: unknown): CachedDataset[] {
@@ -297,6 +327,16 @@ export class SparkRestClient {
     return parseTaskSummary(
       await this.http.getJson(`api/v1/applications/${appPath(app)}/stages/${stageId}/${attemptId}/taskSummary`, {
         params: { quantiles: quantiles.join(',') },
+        signal,
+      }),
+    );
+  }
+
+  /** One stage attempt's failed task attempts (at most `length`, by task id), with their errors. */
+  async taskFailures(app: AppRef, stageId: number, attemptId: number, length = 20, signal?: AbortSignal): Promise<TaskFailure[]> {
+    return parseTaskFailures(
+      await this.http.getJson(`api/v1/applications/${appPath(app)}/stages/${stageId}/${attemptId}/taskList`, {
+        params: { status: 'FAILED', length },
         signal,
       }),
     );

@@ -18,12 +18,12 @@ import {
 } from '../sources/sparkRest';
 import { SparkMetricsClient } from '../sources/sparkMetrics';
 import { readBoundary } from './boundaryReads';
-import { needsTaskSummary, SKEW_QUANTILES } from '../model/insights';
+import { needsTaskFailures, needsTaskSummary, SUMMARY_QUANTILES } from '../model/rules';
 import { resolveConnectSites } from '../model/connectSites';
 import { DriverSummary, Part, planReads, ReadMemory } from '../model/summary';
 import type { FailureLog } from '../model/failureLog';
 import type { AppEntry } from '../model/entries';
-import type { ApplicationDetail, Job, Stage, TaskSummary } from '../model/types';
+import type { ApplicationDetail, Job, Stage, TaskFailure, TaskSummary } from '../model/types';
 import type { DetailKey } from './changes';
 
 /** DESIGN.md budget: one poll of an application makes at most this many requests. */
@@ -57,6 +57,8 @@ export class AppRecord {
   readonly bodies = new Map<AppList, string>();
   /** Task summaries of finished stage attempts by `${stageId}:${attemptId}`; null: Spark has none. */
   readonly summaries = new Map<string, TaskSummary | null>();
+  /** Failed task attempts of finished stage attempts that had any, by `${stageId}:${attemptId}`; null: Spark has none. */
+  readonly failures = new Map<string, TaskFailure[] | null>();
   /** How long the last parse of each list took (ms). */
   readonly parseMs: Partial<Record<Part, number>> = {};
   /** The metrics servlet answered "not here" (an old driver, a proxy): asked again now and then. */
@@ -189,11 +191,12 @@ export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<Detai
       });
     }
     if (changed.has('stages')) detail.activeStages = detail.stages?.filter((s) => s.status === 'ACTIVE');
-    const summaries = await fetchTaskSummaries(rec, rest, ref, detail.stages, budget, signal, (stage, msg) => {
+    const extras = await fetchStageExtras(rec, rest, ref, detail.stages, budget, signal, (stage, msg) => {
       if (c.logged.failed(`${entry.key}|stage ${stage}`, msg, now)) c.warn(msg);
     });
-    if (summaries.changed) {
-      detail.taskSummaries = summaries.all;
+    if (extras.changed) {
+      detail.taskSummaries = extras.summaries;
+      detail.taskFailures = extras.failures;
       changed.add('taskSummaries');
     }
     rec.memory = { summary: summary ?? rec.memory.summary, lastUpdated: entry.app.lastUpdated, readAt: rec.memory.readAt, dirty };
@@ -249,13 +252,25 @@ function mergeById<T>(all: readonly T[], fresh: readonly T[], id: (x: T) => stri
   return [...added, ...out];
 }
 
+/** The finished stage attempts that still need a task summary or their failed tasks read. */
+function pendingExtras(rec: AppRecord, stages: readonly Stage[] | undefined): { stage: Stage; kind: 'summary' | 'failures' }[] {
+  const out: { stage: Stage; kind: 'summary' | 'failures' }[] = [];
+  for (const s of stages ?? []) {
+    const k = `${s.stageId}:${s.attemptId}`;
+    if (needsTaskFailures(s) && !rec.failures.has(k)) out.push({ stage: s, kind: 'failures' });
+    if (needsTaskSummary(s) && !rec.summaries.has(k)) out.push({ stage: s, kind: 'summary' });
+  }
+  // Newest first; failures before summaries (they decide a finding's level).
+  return out.sort((a, b) => b.stage.stageId - a.stage.stageId || b.stage.attemptId - a.stage.attemptId || (a.kind === 'failures' ? -1 : 1));
+}
+
 /**
- * Fetches at most `budget` task summaries (finished stages only, each once: they never change),
- * newest first. A failed request is retried on a later poll; a 404 (no task reported metrics)
- * is remembered as "none". Stages Spark no longer retains are dropped, so the cache stays
- * bounded like the list.
+ * Fetches at most `budget` task summaries and failed-task lists (finished stages only, each once:
+ * they never change), newest first. A failed request is retried on a later poll; a 404 (no task
+ * reported metrics) is remembered as "none". Stages Spark no longer retains are dropped, so the
+ * caches stay bounded like the list.
  */
-async function fetchTaskSummaries(
+async function fetchStageExtras(
   rec: AppRecord,
   rest: SparkRestClient,
   ref: AppRef,
@@ -263,39 +278,41 @@ async function fetchTaskSummaries(
   budget: number,
   signal: AbortSignal,
   warn: (stage: string, msg: string) => void,
-): Promise<{ changed: boolean; all: ReadonlyMap<string, TaskSummary> }> {
-  const known = rec.summaries;
+): Promise<{ changed: boolean; summaries: ReadonlyMap<string, TaskSummary>; failures: ReadonlyMap<string, readonly TaskFailure[]> }> {
   let changed = false;
   if (stages) {
     const listed = new Set(stages.map((s) => `${s.stageId}:${s.attemptId}`));
-    for (const k of [...known.keys()]) {
-      if (!listed.has(k)) {
-        known.delete(k);
-        changed = true;
+    for (const known of [rec.summaries, rec.failures] as Map<string, unknown>[]) {
+      for (const k of [...known.keys()]) {
+        if (!listed.has(k)) {
+          known.delete(k);
+          changed = true;
+        }
       }
     }
   }
-  const pending = (stages ?? [])
-    .filter((s) => needsTaskSummary(s) && !known.has(`${s.stageId}:${s.attemptId}`))
-    .sort((a, b) => b.stageId - a.stageId || b.attemptId - a.attemptId);
-  for (const st of pending.slice(0, Math.max(0, budget))) {
+  for (const { stage: st, kind } of pendingExtras(rec, stages).slice(0, Math.max(0, budget))) {
     const k = `${st.stageId}:${st.attemptId}`;
+    const known: Map<string, unknown> = kind === 'summary' ? rec.summaries : rec.failures;
     try {
-      const s = await rest.taskSummary(ref, st.stageId, st.attemptId, SKEW_QUANTILES, signal);
-      known.set(k, s);
+      known.set(k, kind === 'summary'
+        ? await rest.taskSummary(ref, st.stageId, st.attemptId, SUMMARY_QUANTILES, signal)
+        : await rest.taskFailures(ref, st.stageId, st.attemptId, 20, signal));
       changed = true;
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof HttpError && err.kind === 'notFound') known.set(k, null);
-      else warn(k, `${ref.id}: task summary of stage ${st.stageId}.${st.attemptId}: ${String(err)}`);
+      else warn(k, `${ref.id}: ${kind === 'summary' ? 'task summary' : 'failed tasks'} of stage ${st.stageId}.${st.attemptId}: ${String(err)}`);
     }
   }
-  const all = new Map<string, TaskSummary>();
-  for (const [k, v] of known) if (v) all.set(k, v);
-  return { changed, all };
+  const summaries = new Map<string, TaskSummary>();
+  for (const [k, v] of rec.summaries) if (v) summaries.set(k, v);
+  const failures = new Map<string, readonly TaskFailure[]>();
+  for (const [k, v] of rec.failures) if (v) failures.set(k, v);
+  return { changed, summaries, failures };
 }
 
-/** Whether an application still has task summaries to fetch (a finished one is otherwise read once). */
+/** Whether an application still has task summaries or failed tasks to fetch (a finished one is otherwise read once). */
 export function summariesPending(rec: AppRecord): boolean {
-  return (rec.state.detail.stages ?? []).some((s) => needsTaskSummary(s) && !rec.summaries.has(`${s.stageId}:${s.attemptId}`));
+  return pendingExtras(rec, rec.state.detail.stages).length > 0;
 }

@@ -44,7 +44,8 @@ export async function loadOverlays(
   try {
     for (const spec of OVERLAYS) {
       const [sa, sb] = await Promise.all([query(spec.expr(a.app.id), wa), query(spec.expr(b.app.id), wb)]);
-      if (sa.length === 0 || sb.length === 0) {
+      const unreported = (xs: readonly (readonly [number, number | null])[]) => xs.length === 0 || (!!spec.zeroIsMissing && xs.every(([, v]) => !v));
+      if (unreported(sa) || unreported(sb)) {
         missing.push(spec.title);
         continue;
       }

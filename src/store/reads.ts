@@ -7,7 +7,7 @@ import type { HttpClient } from '../sources/http';
 import { PrometheusClient } from '../sources/prometheus';
 import { SparkRestClient } from '../sources/sparkRest';
 import type { AppEntry } from '../model/entries';
-import type { Application, CachedDataset, Executor, SourceConfig, SparkEnvironment, Stage } from '../model/types';
+import type { Application, CachedDataset, Executor, Job, SourceConfig, SparkEnvironment, Stage } from '../model/types';
 import type { OverlayData } from '../shared/compareProtocol';
 import { loadOverlays } from './overlays';
 
@@ -29,6 +29,8 @@ export interface RunData {
   readonly executors: readonly Executor[];
   readonly stages: readonly Stage[];
   readonly datasets: readonly CachedDataset[];
+  /** For job time (first job submitted → last job completed). */
+  readonly jobs: readonly Job[];
 }
 
 export class ReadUnavailable extends Error {}
@@ -45,7 +47,8 @@ export class StoreReads {
 
   /**
    * One application's figures for a comparison, from the source serving it now: every executor
-   * (dead ones ran tasks too), every stage (all statuses, details=false), the cached datasets.
+   * (dead ones ran tasks too), every stage (all statuses, details=false), the cached datasets,
+   * the jobs (their times).
    * A running application's wall time is its time so far, so a live run compares with a finished one.
    */
   async run(key: string, signal?: AbortSignal): Promise<RunData> {
@@ -56,10 +59,12 @@ export class StoreReads {
     }
     const rest = await this.rest(e);
     const ref = { id: e.app.id, attemptId: e.app.attemptId };
-    const [executors, stages, datasets] = await Promise.all([rest.executors(ref, signal), rest.stages(ref, undefined, signal), rest.cachedDatasets(ref, signal)]);
+    const [executors, stages, datasets, jobs] = await Promise.all([
+      rest.executors(ref, signal), rest.stages(ref, undefined, signal), rest.cachedDatasets(ref, signal), rest.jobs(ref, signal),
+    ]);
     const now = this.host.now();
     const app = e.app.state === 'running' && e.app.startTime !== undefined && e.app.durationMs === undefined ? { ...e.app, durationMs: Math.max(0, now - e.app.startTime) } : e.app;
-    return { key, app, servedBy: e.via === 'history' ? 'History Server' : 'live driver', executors, stages, datasets };
+    return { key, app, servedBy: e.via === 'history' ? 'History Server' : 'live driver', executors, stages, datasets, jobs };
   }
 
   /** An application's environment (Spark properties), read now. */

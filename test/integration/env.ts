@@ -3,9 +3,9 @@
  * jobs in test/fixtures/jobs, started through scripts/run-job.sh exactly as the demo does.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
 import { Store, StoreSettings } from '../../src/store/store';
@@ -226,4 +226,83 @@ export function isPortFree(port: number): Promise<boolean> {
     s.once('error', () => res(false));
     s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
   });
+}
+
+/** The folder scripts/provision.sh extracted the real event logs of spark-core's tests jar into. */
+export function eventLogsDir(version = '4.0.1'): string {
+  const dir = join(CACHE_ROOT, `spark-events-${version}`);
+  if (!existsSync(join(dir, '.complete'))) throw new Error(`no real event logs in ${dir} (run scripts/provision.sh)`);
+  return dir;
+}
+
+export interface StartedServer {
+  readonly url: string;
+  /** SIGTERM to its process group, then waits until the process is gone and the port is free. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spark's own History Server (pyspark `version`'s spark-class) over an event-log folder, on a free
+ * loopback port with a small heap, an empty configuration folder and its own log folder; resolves
+ * once its REST API lists `expectApps` applications.
+ */
+export async function startHistoryServer(logDir: string, expectApps: number, version = '4.3.0'): Promise<StartedServer> {
+  const sparkHome = join(venv(version).sparkSubmit, '..', '..');
+  const port = await freePort();
+  const work = mkdtempSync(join(tmpdir(), 'so-hs-'));
+  const proc = spawn(join(sparkHome, 'bin', 'spark-class'), ['org.apache.spark.deploy.history.HistoryServer'], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      SPARK_HOME: sparkHome, SPARK_CONF_DIR: work, SPARK_LOG_DIR: work, SPARK_LOCAL_IP: '127.0.0.1', SPARK_DAEMON_MEMORY: '384m',
+      SPARK_HISTORY_OPTS: `-Dspark.history.fs.logDirectory=file://${logDir} -Dspark.history.ui.port=${port} -Dspark.history.fs.update.interval=1s -Dspark.history.fs.cleaner.enabled=false -Dspark.history.retainedApplications=50`,
+    },
+  });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
+  const exited = new Promise<void>((res) => proc.on('exit', () => res()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    try {
+      process.kill(-proc.pid!, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    await waitFor(async () => ((await isPortFree(port)) ? true : undefined), { what: `port ${port} to be free`, timeoutMs: 30_000 });
+    rmSync(work, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(async () => {
+      if (proc.exitCode !== null) throw new Error(`the History Server exited: ${err}`);
+      const apps = await getJson<unknown[]>(`${url}/api/v1/applications?limit=1000`);
+      return apps.length >= expectApps ? true : undefined;
+    }, { what: `the History Server to list ${expectApps} applications`, timeoutMs: 180_000, intervalMs: 1000 });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, stop };
+}
+
+/**
+ * Polls the watched applications until two polls in a row announce nothing about them: task
+ * summaries and failed-task lists arrive a few per poll (at most 5 requests per poll).
+ */
+export async function settle(store: Store, maxPolls = 60): Promise<number> {
+  let quiet = 0;
+  let changed = false;
+  const sub = store.onDidChange((keys) => (changed ||= [...keys].some((k) => k.startsWith('app:'))));
+  let polls = 0;
+  try {
+    for (; polls < maxPolls && quiet < 2; polls++) {
+      changed = false;
+      await store.refresh();
+      quiet = changed ? 0 : quiet + 1;
+    }
+  } finally {
+    sub.dispose();
+  }
+  return polls;
 }

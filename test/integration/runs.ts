@@ -73,6 +73,10 @@ export interface HookRunOptions {
   readonly env?: Record<string, string>;
   readonly disable?: readonly { readonly file: string; readonly line: number }[];
   readonly extraConf?: Record<string, string>;
+  /** `local[2]` unless given (e.g. `local-cluster[1,1,1024]`). */
+  readonly master?: string;
+  /** Where the event log goes; `<tmp>/eventlog` unless given. */
+  readonly eventLogDir?: string;
 }
 
 /** Starts a file exactly as the extension's Run File with Observability does (same argv and environment). */
@@ -83,9 +87,9 @@ export async function submitWithHook(o: HookRunOptions): Promise<Run> {
     sparkSubmit: v.sparkSubmit,
     file: o.file,
     args: o.args,
-    master: 'local[2]',
+    master: o.master ?? 'local[2]',
     uiPort: await freePort(),
-    eventLogDir: join(o.tmp, 'eventlog'),
+    eventLogDir: o.eventLogDir ?? join(o.tmp, 'eventlog'),
     hookDir: HOOK_DIR,
     eventsFile,
     python: v.python,

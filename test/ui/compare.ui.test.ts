@@ -148,7 +148,7 @@ describe('comparison webview in the workbench', () => {
       const frame = await webviewFrame(page, 'Compare: seed-plain ↔ seed-cached', 60_000);
       const state = await waitFor(async () => {
         const s = await tableState(frame);
-        return s.rows.length === 15 && s.charts.length === 3 && s.charts.every((c) => c.painted > 300) ? s : undefined;
+        return s.rows.length === 16 && s.charts.length === 3 && s.charts.every((c) => c.painted > 300) ? s : undefined;
       }, { what: 'the table and three painted charts', timeoutMs: 60_000 });
       for (const r of state.rows) console.log(`  ${r.cells.join(' | ')}  [${r.verdict}]`);
       console.log(`  charts: ${state.charts.map((c) => `${c.id} ${c.painted} px`).join(', ')}; stages: ${state.stages}`);

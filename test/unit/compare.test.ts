@@ -2,20 +2,20 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   aggregateRun,
+  compareGroups,
   compareRuns,
   compareStages,
-  comparisonToCsv,
-  comparisonToMarkdown,
-  csvField,
-  escapeMarkdownCell,
   formatCacheImpact,
+  jobTime,
+  medianAggregate,
   overlaySeries,
   percentChange,
   rip,
   toElapsed,
   type RunAggregate,
 } from '../../src/model/compare';
-import type { Application, CachedDataset, Executor, Stage } from '../../src/model/types';
+import { comparisonToCsv, comparisonToMarkdown, csvField, escapeMarkdownCell, ripTableToMarkdown } from '../../src/model/compareTables';
+import type { Application, CachedDataset, Executor, Job, Stage } from '../../src/model/types';
 
 function stage(p: Partial<Stage> & { stageId: number; name: string }): Stage {
   return {
@@ -84,6 +84,32 @@ describe('compare: aggregating a run', () => {
     assert.equal(r.peakStorageMemoryBytes, undefined);
     assert.equal(r.wallTimeMs, 160_000);
   });
+
+  test('missing is not zero: CPU time before 2.1 (or 0 ns beside run time), shuffle reads before 1.3', () => {
+    const stages = [stage({ stageId: 0, name: 'collect at <console>:26', executorRunTimeMs: 666, executorCpuTimeNs: 0, shuffleReadBytes: 0, shuffleWriteBytes: 171_000 })];
+    const v14 = aggregateRun({ ...appA, sparkVersion: '1.4.0-SNAPSHOT' }, [], stages, []);
+    assert.equal(v14.cpuTimeMs, undefined);
+    assert.equal(v14.shuffleReadBytes, 0, 'reported from 1.3');
+    const v12 = aggregateRun({ ...appA, sparkVersion: '' }, [], stages, []);
+    assert.equal(v12.shuffleReadBytes, undefined, 'a History Server says "" for logs older than 1.3');
+    assert.equal(aggregateRun({ ...appA, sparkVersion: '3.5.9' }, [], stages, []).cpuTimeMs, undefined, 'a log without it');
+    assert.equal(aggregateRun({ ...appA, sparkVersion: '3.5.9' }, [], [{ ...stages[0], executorCpuTimeNs: 64_000_000 }], []).cpuTimeMs, 64);
+    const rows = compareRuns(v14, aggregateRun({ ...appB, sparkVersion: '4.3.0' }, [], [{ ...stages[0], executorCpuTimeNs: 64_000_000 }], []));
+    const cpu = rows.find((r) => r.metric === 'cpuTimeMs')!;
+    assert.deepEqual([cpu.a, cpu.b, cpu.difference, cpu.rip, cpu.verdict], [undefined, 64, undefined, undefined, undefined]);
+  });
+
+  test('job time: first job submitted to last job completed; a running application\'s jobs end at its duration so far', () => {
+    const j = (jobId: number, submissionTime: number, completionTime?: number): Job => ({
+      jobId, name: 'x', status: completionTime ? 'SUCCEEDED' : 'RUNNING', submissionTime, completionTime, stageIds: [], numTasks: 0, numActiveTasks: 0,
+      numCompletedTasks: 0, numSkippedTasks: 0, numFailedTasks: 0, numActiveStages: 0, numCompletedStages: 0, numSkippedStages: 0, numFailedStages: 0,
+    });
+    assert.equal(jobTime(appA, [j(1, 1_010_000, 1_040_000), j(0, 1_005_000, 1_020_000)]), 35_000);
+    assert.equal(jobTime(appA, []), undefined);
+    assert.equal(jobTime(appA, [j(0, 1_005_000)]), undefined, 'a finished application\'s job without an end');
+    assert.equal(jobTime({ ...appA, state: 'running', durationMs: 50_000 }, [j(0, 1_005_000)]), 45_000);
+    assert.equal(aggregateRun(appA, [], [], [], [j(0, 1_005_000, 1_020_000)]).jobTimeMs, 15_000);
+  });
 });
 
 function run(p: Partial<RunAggregate> & { appId: string; name: string }): RunAggregate {
@@ -124,12 +150,50 @@ describe('compare: RIP and % change', () => {
     assert.equal(row('tasks')?.verdict, 'same');
     assert.equal(row('failedTasks')?.verdict, 'same');
     assert.equal(row('peakStorageMemoryBytes')?.verdict, undefined, 'missing on both sides');
-    assert.equal(rows.length, 15);
+    assert.equal(rows.length, 16);
   });
 
   test('a change within 1 % counts as the same', () => {
     const rows = compareRuns(run({ appId: 'A', name: 'a', wallTimeMs: 100_000 }), run({ appId: 'B', name: 'b', wallTimeMs: 100_900 }));
     assert.equal(rows[0].verdict, 'same');
+  });
+});
+
+describe('compare: groups of runs', () => {
+  // Issue 15: one pair gave +80.8 % wall time, which the next pair reversed.
+  const walls = (xs: number[], name: string) => xs.map((w, i) => run({ appId: `${name}-${i}`, name, wallTimeMs: w, gcTimeMs: 1_000 * (i + 1), inputBytes: 100 }));
+
+  test('per metric the median and the range of each side; a difference inside the wider range is within noise', () => {
+    const rows = compareGroups(walls([10_000, 18_080, 11_000], 'plain'), walls([12_000, 9_500, 10_500], 'cached'));
+    const wall = rows.find((r) => r.metric === 'wallTimeMs')!;
+    assert.deepEqual(wall.aSpread, { n: 3, median: 11_000, min: 10_000, max: 18_080 });
+    assert.deepEqual(wall.bSpread, { n: 3, median: 10_500, min: 9_500, max: 12_000 });
+    assert.deepEqual([wall.a, wall.b, wall.difference, wall.verdict], [11_000, 10_500, -500, 'noise']);
+    assert.equal(wall.rip, 500 / 11_000);
+    assert.equal(rows.find((r) => r.metric === 'inputBytes')!.verdict, 'same');
+  });
+
+  test('a difference beyond the spread is an improvement or a degradation', () => {
+    const rows = compareGroups(walls([20_000, 21_000, 20_500], 'plain'), walls([12_000, 12_500, 11_800], 'cached'));
+    assert.equal(rows.find((r) => r.metric === 'wallTimeMs')!.verdict, 'better');
+    assert.equal(compareGroups(walls([12_000, 12_500, 11_800], 'x'), walls([20_000, 21_000, 20_500], 'y')).find((r) => r.metric === 'wallTimeMs')!.verdict, 'worse');
+  });
+
+  test('a run that did not report a metric leaves the side without a median for it', () => {
+    const as = walls([10_000, 11_000, 12_000], 'a');
+    const rows = compareGroups([...as.slice(0, 2), { ...as[2], peakJvmHeapBytes: 5 }], walls([1, 2, 3], 'b').map((r) => ({ ...r, peakJvmHeapBytes: 7 })));
+    const heap = rows.find((r) => r.metric === 'peakJvmHeapBytes')!;
+    assert.deepEqual([heap.a, heap.aSpread, heap.b, heap.difference, heap.verdict], [undefined, undefined, 7, undefined, undefined]);
+  });
+
+  test('the medians as one aggregate for headers; one run is itself', () => {
+    const m = medianAggregate(walls([10_000, 18_080, 11_000], 'plain'));
+    assert.equal(m.wallTimeMs, 11_000);
+    assert.equal(m.name, 'plain (median of 3 runs)');
+    assert.equal(m.appId, 'plain-0, plain-1, plain-2');
+    assert.equal(m.peakJvmHeapBytes, undefined);
+    const one = walls([5], 'x')[0];
+    assert.equal(medianAggregate([one]), one);
   });
 });
 
@@ -159,13 +223,28 @@ describe('compare: export', () => {
   const b = run({ appId: 'app-2', name: '=HYPERLINK("x")', wallTimeMs: 72_000, memorySpillBytes: 0 });
   const rows = compareRuns(a, b);
 
-  test('Markdown: one row per metric, untrusted names escaped', () => {
+  test('Markdown: one row per metric, untrusted names escaped, "–" for what a run did not report', () => {
     const md = comparisonToMarkdown(a, b, rows);
     const lines = md.trimEnd().split('\n');
-    assert.equal(lines.length, 2 + 15);
-    assert.equal(lines[0], '| Metric | A: seed \\| plain (app\\-1) | B: =HYPERLINK\\("x"\\) (app\\-2) | Difference | % change | RIP |');
-    assert.equal(lines[2], '| Wall time | 2m 40s | 1m 12s | −1m 28s | −55.0 % | 0.55 |');
-    assert.equal(lines[10], '| Memory spill | 1.5 KiB | 0 B | −1.5 KiB | −100.0 % | 1.00 |');
+    assert.equal(lines.length, 2 + 16);
+    assert.equal(lines[0], '| Metric | A: seed \\| plain (app\\-1) | B: =HYPERLINK\\("x"\\) (app\\-2) | Difference | % change | RIP | Verdict |');
+    assert.equal(lines[2], '| Wall time | 2m 40s | 1m 12s | −1m 28s | −55.0 % | 0.55 | improvement |');
+    assert.equal(lines[3], '| Job time | – | – | – | – | – | – |');
+    assert.equal(lines[11], '| Memory spill | 1.5 KiB | 0 B | −1.5 KiB | −100.0 % | 1.00 | improvement |');
+  });
+
+  test('Markdown of groups: the median with its range, and how many runs', () => {
+    const g = (ws: number[], name: string) => ws.map((w, i) => run({ appId: `${name}${i}`, name, wallTimeMs: w }));
+    const ga = g([10_000, 18_000, 11_000], 'p');
+    const gb = g([9_000, 9_500, 10_000], 'c');
+    const md = comparisonToMarkdown(medianAggregate(ga), medianAggregate(gb), compareGroups(ga, gb)).split('\n');
+    assert.equal(md[0], '| Metric | A: p \\(median of 3 runs\\) (p0, p1, p2), median (min–max) of 3 runs | B: c \\(median of 3 runs\\) (c0, c1, c2), median (min–max) of 3 runs | Difference | % change | RIP | Verdict |');
+    assert.equal(md[2], '| Wall time | 11 s (10 s–18 s) | 9.5 s (9.0 s–10 s) | −1.5 s | −13.6 % | 0.14 | within noise |');
+  });
+
+  test('the RIP table laid out as the talk\'s: metric, without, with, RIP', () => {
+    const t = ripTableToMarkdown(rows.slice(0, 2), { a: 'Without df1.cache()', b: 'With df1.cache()' }).split('\n');
+    assert.deepEqual(t.slice(0, 4), ['| Metric | Without df1\\.cache\\(\\) | With df1\\.cache\\(\\) | RIP |', '|---|---:|---:|---:|', '| Wall time | 2m 40s | 1m 12s | 0.55 |', '| Job time | – | – | – |']);
   });
 
   test('escapeMarkdownCell neutralises pipes, markup, HTML and line breaks', () => {
@@ -175,10 +254,11 @@ describe('compare: export', () => {
   test('CSV per RFC 4180 with CRLF, raw numbers, and formula-looking names defused', () => {
     const csv = comparisonToCsv(a, b, rows);
     const lines = csv.split('\r\n');
-    assert.equal(lines[0], 'metric,unit,A: seed | plain (app-1),"B: =HYPERLINK(""x"") (app-2)",difference,percent_change,rip,verdict');
-    assert.equal(lines[1], 'Wall time,ms,160000,72000,-88000,-55,0.55,better');
-    assert.equal(lines.length, 17);
-    assert.equal(lines[16], '');
+    assert.equal(lines[0], 'metric,unit,A: seed | plain (app-1),"B: =HYPERLINK(""x"") (app-2)",difference,percent_change,rip,verdict,a_runs,a_min,a_max,b_runs,b_min,b_max');
+    assert.equal(lines[1], 'Wall time,ms,160000,72000,-88000,-55,0.55,improvement,1,160000,160000,1,72000,72000');
+    assert.equal(lines[2], 'Job time,ms,–,–,–,–,–,–,–,–,–,–,–,–', 'not reported: "–", never empty or 0');
+    assert.equal(lines.length, 18);
+    assert.equal(lines[17], '');
   });
 
   test('csvField quotes commas, quotes and newlines, and prefixes formulas in text', () => {
@@ -214,5 +294,10 @@ describe('compare: cache impact', () => {
     assert.equal(formatCacheImpact(compareRuns(without, withCache)), 'cache: −38 % time, +412 MiB storage');
     const noPeaks = compareRuns(run({ appId: 'A', name: 'a', wallTimeMs: 100_000 }), run({ appId: 'B', name: 'b', wallTimeMs: 150_000, cachedBytes: 2048 }));
     assert.equal(formatCacheImpact(noPeaks), 'cache: +50 % time, +2.0 KiB storage');
+    // Job time wins over wall time (which counts a session held after the work); noise says so.
+    const jobs = compareRuns(run({ appId: 'A', name: 'a', wallTimeMs: 100_000, jobTimeMs: 40_000 }), run({ appId: 'B', name: 'b', wallTimeMs: 100_000, jobTimeMs: 30_000 }));
+    assert.equal(formatCacheImpact(jobs), 'cache: −25 % time, 0 B storage');
+    const g = (ws: number[]) => ws.map((w) => run({ appId: 'x', name: 'x', jobTimeMs: w }));
+    assert.equal(formatCacheImpact(compareGroups(g([10_000, 14_000, 11_000]), g([9_000, 12_000, 10_000]))), 'cache: time within noise, 0 B storage');
   });
 });

@@ -5,12 +5,12 @@ import {
   cacheCallNear,
   eventLogAppId,
   formatStart,
-  meanAggregate,
   measurementPlan,
   newEventLogApps,
   OVERLAYS,
+  splitSelection,
 } from '../../src/model/compareView';
-import { formatRip, type RunAggregate } from '../../src/model/compare';
+import { formatRip } from '../../src/model/compareTables';
 import { scanPythonSource } from '../../src/model/cacheScanner';
 import { buildComparison, RunData } from '../../src/features/compare/compareData';
 import { compareHtml } from '../../src/features/compare/compareHtml';
@@ -18,6 +18,8 @@ import { CacheImpactStore } from '../../src/store/cacheImpacts';
 import { parseMessage } from '../../src/shared/protocol';
 import { COMPARE_FROM_WEBVIEW, COMPARE_TO_WEBVIEW, CompareDataMessage } from '../../src/shared/compareProtocol';
 import type { Executor, Stage } from '../../src/model/types';
+import { loadOverlays } from '../../src/store/overlays';
+import type { PrometheusClient } from '../../src/sources/prometheus';
 
 const MiB = 1024 * 1024;
 
@@ -48,34 +50,21 @@ describe('compare runs: the quick pick', () => {
   });
 });
 
-function agg(p: Partial<RunAggregate> & { appId: string }): RunAggregate {
-  return {
-    name: 'seed', executorRunTimeMs: 0, cpuTimeMs: 0, gcTimeMs: 0, inputBytes: 0, outputBytes: 0, shuffleReadBytes: 0, shuffleWriteBytes: 0,
-    memorySpillBytes: 0, diskSpillBytes: 0, cachedBytes: 0, tasks: 0, failedTasks: 0, ...p,
-  };
-}
 
-describe('measure cache impact: several runs per variant', () => {
-  test('the mean of each figure; a figure missing from one run is missing from the mean', () => {
-    const m = meanAggregate([
-      agg({ appId: 'a1', wallTimeMs: 100_000, gcTimeMs: 1_000, peakJvmHeapBytes: 500 * MiB, tasks: 10 }),
-      agg({ appId: 'a2', wallTimeMs: 80_000, gcTimeMs: 3_000, tasks: 10 }),
-    ]);
-    assert.equal(m.appId, 'a1, a2');
-    assert.equal(m.name, 'seed (mean of 2 runs)');
-    assert.equal(m.wallTimeMs, 90_000);
-    assert.equal(m.gcTimeMs, 2_000);
-    assert.equal(m.tasks, 10);
-    assert.equal(m.peakJvmHeapBytes, undefined);
+describe('measure cache impact and compare runs: groups of runs', () => {
+  test('applications selected together: two are A and B; more split by name, the group that started first is A', () => {
+    assert.deepEqual(splitSelection([{ key: 'k1', name: 'x' }, { key: 'k2', name: 'x' }]), { a: ['k1'], b: ['k2'] });
+    const runs = [
+      { key: 'c1', name: 'seed-cached', startTime: 20 }, { key: 'p2', name: 'seed-plain', startTime: 30 },
+      { key: 'p1', name: 'seed-plain', startTime: 10 }, { key: 'c2', name: 'seed-cached', startTime: 40 },
+    ];
+    assert.deepEqual(splitSelection(runs), { a: ['p1', 'p2'], b: ['c1', 'c2'] });
+    assert.equal(splitSelection([...runs, { key: 'z', name: 'other' }]), undefined, 'three names: the person says which');
+    assert.equal(splitSelection(runs.slice(0, 1)), undefined);
   });
 
-  test('one run is its own mean', () => {
-    const one = agg({ appId: 'x', wallTimeMs: 5 });
-    assert.equal(meanAggregate([one]), one);
-    assert.throws(() => meanAggregate([]));
-  });
-
-  test('runs alternate, without the cache first', () => {
+  test('runs are interleaved, without the cache first (A B A B …)', () => {
+    assert.deepEqual(measurementPlan(3), ['withoutCache', 'withCache', 'withoutCache', 'withCache', 'withoutCache', 'withCache']);
     assert.deepEqual(measurementPlan(1), ['withoutCache', 'withCache']);
     assert.deepEqual(measurementPlan(2), ['withoutCache', 'withCache', 'withoutCache', 'withCache']);
     assert.equal(measurementPlan(0).length, 2);
@@ -155,20 +144,22 @@ describe('compare runs: what the panel is given', () => {
     app: { id: 'local-1', name: 'seed-plain', state: 'completed', startTime: 1_000, endTime: 101_000, durationMs: 100_000 },
     executors: [driver({})],
     stages: [
-      stage({ stageId: 0, name: 'count at /w/seed.py:38', submissionTime: 0, completionTime: 30_000, executorRunTimeMs: 50_000, jvmGcTimeMs: 2_000 }),
-      stage({ stageId: 1, name: 'collect at /w/seed.py:45', submissionTime: 30_000, completionTime: 90_000, executorRunTimeMs: 110_000, jvmGcTimeMs: 6_000 }),
+      stage({ stageId: 0, name: 'count at /w/seed.py:38', submissionTime: 0, completionTime: 30_000, executorRunTimeMs: 50_000, executorCpuTimeNs: 40e9, jvmGcTimeMs: 2_000 }),
+      stage({ stageId: 1, name: 'collect at /w/seed.py:45', submissionTime: 30_000, completionTime: 90_000, executorRunTimeMs: 110_000, executorCpuTimeNs: 90e9, jvmGcTimeMs: 6_000 }),
     ],
     datasets: [],
+    jobs: [],
   };
   const cached: RunData = {
     key: 'local|local-2', servedBy: 'History Server',
     app: { id: 'local-2', name: 'seed-cached', state: 'completed', startTime: 200_000, endTime: 262_000, durationMs: 62_000 },
     executors: [driver({ jvmHeap: 700 * MiB, onHeapStorage: 412 * MiB })],
     stages: [
-      stage({ stageId: 0, name: 'count at /w/seed.py:38', submissionTime: 0, completionTime: 40_000, executorRunTimeMs: 70_000, jvmGcTimeMs: 1_000 }),
-      stage({ stageId: 1, name: 'collect at /w/seed.py:45', submissionTime: 40_000, completionTime: 55_000, executorRunTimeMs: 25_000, jvmGcTimeMs: 920 }),
+      stage({ stageId: 0, name: 'count at /w/seed.py:38', submissionTime: 0, completionTime: 40_000, executorRunTimeMs: 70_000, executorCpuTimeNs: 60e9, jvmGcTimeMs: 1_000 }),
+      stage({ stageId: 1, name: 'collect at /w/seed.py:45', submissionTime: 40_000, completionTime: 55_000, executorRunTimeMs: 25_000, executorCpuTimeNs: 20e9, jvmGcTimeMs: 920 }),
     ],
     datasets: [{ rddId: 3, name: 'df1.cache() at /w/seed.py:34', numPartitions: 2, numCachedPartitions: 2, storageLevel: 'Disk Memory Deserialized 1x Replicated', memoryUsed: 400 * MiB, diskUsed: 0, distribution: [] }],
+    jobs: [],
   };
 
   test('rows with hand-computed RIP, stages side by side, and why peaks are missing', () => {
@@ -240,5 +231,24 @@ describe('compare runs: RIP as the table shows it', () => {
     assert.equal(formatRip(-0.884), '−0.88');
     assert.equal(formatRip(-0.001), '0.00');
     assert.equal(formatRip(undefined), '–');
+  });
+});
+
+describe('compare runs: overlays of what a run did not report', () => {
+  test('a peak-heap series of zeros is "not reported": that chart is left out and the note says so', async () => {
+    const runData = (id: string, startTime: number): RunData => ({
+      key: `g|${id}`, servedBy: 'History Server', app: { id, name: id, state: 'completed', startTime, endTime: startTime + 60_000, durationMs: 60_000 },
+      executors: [], stages: [], datasets: [], jobs: [],
+    });
+    const prom = {
+      async queryRange(expr: string, start: number) {
+        const heap = expr.includes('JVMHeapMemory');
+        const old = expr.includes('"old"');
+        return { series: [{ labels: {}, samples: [0, 15, 30].map((dt) => ({ t: start + dt, v: heap && old ? 0 : 100 + dt })) }] };
+      },
+    } as unknown as PrometheusClient;
+    const o = await loadOverlays(prom, runData('old', 1_000_000), runData('new', 2_000_000), { now: 3_000_000, scrapeIntervalSeconds: 15 });
+    assert.deepEqual(o.overlays.map((x) => x.id), ['storageMemory', 'gcTime']);
+    assert.equal(o.note, 'Not in Prometheus for both runs: JVM heap (peak so far).');
   });
 });

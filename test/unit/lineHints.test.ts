@@ -21,7 +21,7 @@ import {
   replacesRun,
   stageRows,
 } from '../../src/model/lineHints';
-import { needsTaskSummary, SKEW_QUANTILES, type Finding } from '../../src/model/insights';
+import { needsTaskSummary, SUMMARY_QUANTILES as SKEW_QUANTILES, type Finding } from '../../src/model/rules';
 import { parseTaskSummary } from '../../src/sources/sparkRest';
 import type { CachedDataset, Executor, Job, Stage, Worker } from '../../src/model/types';
 import { Store } from '../../src/store/store';
@@ -146,8 +146,8 @@ describe('where findings go', () => {
   test('a stage finding goes on its call site\'s line; a JVM call site is unplaced, not guessed', () => {
     const findings = findingsForApp({
       stages: [
-        stage({ stageId: 1, memoryBytesSpilled: 600 * MiB, diskBytesSpilled: 210 * MiB }),
-        stage({ stageId: 2, name: 'count at NativeMethodAccessorImpl.java:0', memoryBytesSpilled: MiB, diskBytesSpilled: MiB }),
+        stage({ stageId: 1, memoryBytesSpilled: 600 * MiB, diskBytesSpilled: 210 * MiB, shuffleReadBytes: 500 * MiB }),
+        stage({ stageId: 2, name: 'count at NativeMethodAccessorImpl.java:0', memoryBytesSpilled: MiB, diskBytesSpilled: MiB, shuffleReadBytes: MiB }),
       ],
     });
     const { placed, unplaced } = placeFindings({ findings, mapPath });
@@ -155,8 +155,12 @@ describe('where findings go', () => {
     assert.equal(placed.length, 1);
     assert.equal(placed[0].file, '/ws/jobs/spill.py');
     assert.equal(placed[0].line, 40);
-    assert.deepEqual(placed[0].finding.figures, { memoryBytesSpilled: 600 * MiB, diskBytesSpilled: 210 * MiB, numTasks: 4 });
-    assert.equal(findingMessage(placed[0].finding), 'Stage 1 spilled 600 MiB from memory, 210 MiB written to disk. Try: Give each task less data or more memory: raise spark.sql.shuffle.partitions (now 200), or spark.executor.memory, or spark.memory.fraction.');
+    assert.deepEqual(placed[0].finding.figures, { memoryBytesSpilled: 600 * MiB, diskBytesSpilled: 210 * MiB, maxDataBytes: 500 * MiB, ratio: 1.2, numTasks: 4 });
+    assert.equal(
+      findingMessage(placed[0].finding),
+      'Stage 1 spilled 600 MiB from memory, 210 MiB written to disk: 1.2× its shuffle read of 500 MiB. Try: Give each task less data: about 8 partitions for 500 MiB instead of 4 ' +
+        '(spark.sql.shuffle.partitions is 200; or spark.sql.adaptive.advisoryPartitionSizeInBytes), then raise spark.executor.memory or lower spark.executor.cores (more memory per task), or raise spark.memory.fraction.',
+    );
   });
 
   test('the application\'s anchor: the SparkSession line of the first job\'s file, else that job\'s line', () => {
@@ -191,13 +195,17 @@ describe('where findings go', () => {
     assert.deepEqual(findingsForApp({ environment: { sparkProperties: { ...props, 'spark.master': 'local[2]' } } }, { workers }), []);
   });
 
-  test('skew comes from the task summary of the stage (max ≥ 3 × median, max ≥ 2 s)', () => {
+  test('skew comes from the task summary\'s executorRunTime, and shuffle reads tell data skew (skew.py on 4.3.0)', () => {
     const s = stage({ stageId: 1, numTasks: 8, executorRunTimeMs: 33_022, submissionTime: 0, completionTime: 25_013 });
     const summary = parseTaskSummary(SKEW_SUMMARY);
     const f = findingsForApp({ stages: [s], taskSummaries: new Map([['1:0', summary]]) }).find((x) => x.rule === 'skew') as Finding;
-    assert.equal(f.figures.maxTaskMs, 16426);
-    assert.equal(f.figures.medianTaskMs, 1598);
-    assert.equal(f.figures.maxShuffleReadBytes, 7130161);
+    assert.equal(f.figures.maxTaskMs, 16168);
+    assert.equal(f.figures.medianTaskMs, 1256);
+    assert.equal(f.figures.dataRatio, 7130161 / 164434);
+    // 12.9× the median, but 16 s of a 25 s stage (< 0.75): information.
+    assert.equal(f.severity, 'information');
+    assert.match(f.message, /^Stage 1 is skewed: its slowest task ran 16 s, 12\.9× the median 1\.3 s, on 43\.4× the median's data \(6\.8 MiB\)$/);
+    assert.deepEqual(findingsForApp({ stages: [s], taskSummaries: new Map([['1:0', summary]]) }, {}, { disabled: ['skew'] }), []);
   });
 });
 
@@ -240,23 +248,24 @@ describe('task summaries', () => {
     assert.throws(() => parseTaskSummary([1, 2]), HttpError);
   });
 
-  test('asked only for finished stages long enough to be skewed', () => {
-    const long = { numTasks: 8, executorRunTimeMs: 33_000, submissionTime: 0, completionTime: 25_000 };
+  test('asked only for finished stages long enough to be skewed (or for small tasks), or big enough for a large partition', () => {
+    const long = { numTasks: 6, executorRunTimeMs: 33_000, submissionTime: 0, completionTime: 25_000 };
     assert.equal(needsTaskSummary(stage({ stageId: 1, ...long })), true);
     assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, status: 'FAILED' })), true);
     assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, status: 'ACTIVE' })), false, 'still changing');
     assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, numTasks: 1 })), false);
-    assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, executorRunTimeMs: 1999 })), false);
-    assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, completionTime: 1500 })), false, 'over in 1.5 s');
+    assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, executorRunTimeMs: 4999 })), false, 'no task can reach 5 s');
+    assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, completionTime: 4500 })), false, 'over in 4.5 s');
+    assert.equal(needsTaskSummary(stage({ stageId: 1, ...long, completionTime: 4500, shuffleWriteBytes: 300 * MiB })), true, 'a partition may hold 300 MiB');
     assert.deepEqual(SKEW_QUANTILES, [0.5, 0.75, 0.95, 1]);
   });
 });
 
 describe('the store\'s poll of an application with finished stages', () => {
-  test('asks for all stages in one request, at most 5 requests per poll, each task summary once', async () => {
+  test('asks for all stages in one request, at most 5 requests per poll, each task summary and failed-task list once', async () => {
     const calls: string[] = [];
     const longStages = Array.from({ length: 4 }, (_, i) => ({
-      stageId: i, attemptId: 0, name: `save at ${JOB}:40`, status: 'COMPLETE', numTasks: 8, executorRunTime: 30_000,
+      stageId: i, attemptId: 0, name: `save at ${JOB}:40`, status: 'COMPLETE', numTasks: 8, executorRunTime: 30_000, numFailedTasks: i === 2 ? 1 : 0,
       submissionTime: '2026-11-21T07:18:37.678GMT', completionTime: '2026-11-21T07:19:09.160GMT',
     }));
     const http: HttpClient = {
@@ -276,6 +285,7 @@ describe('the store\'s poll of an application with finished stages', () => {
           if (path.includes('/stages/0/')) throw new HttpError('notFound', 'HTTP 404', 404);
           return SKEW_SUMMARY;
         }
+        if (path.endsWith('/taskList')) return [{ taskId: 9, attempt: 0, executorId: 'driver', status: 'FAILED', errorMessage: 'java.lang.RuntimeException: boom' }, { taskId: 10, status: 'SUCCESS' }];
         if (path.endsWith('/environment')) return { sparkProperties: [], runtime: {} };
         return [];
       },
@@ -292,20 +302,22 @@ describe('the store\'s poll of an application with finished stages', () => {
       await store.refresh();
       store.watch('g|app-1', { live: true });
       const perPoll: string[][] = [];
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 7; i++) {
         calls.length = 0;
         await store.refresh();
         perPoll.push(calls.filter((c) => c.startsWith('api/v1/applications/')));
       }
-      assert.deepEqual(perPoll.map((p) => p.length), [5, 5, 5, 5, 5, 4], 'environment once (no room left for a summary); then one task summary per poll until all are known');
+      assert.deepEqual(perPoll.map((p) => p.length), [5, 5, 5, 5, 5, 5, 4], 'environment once (no room left for a summary); then one task summary or failed-task list per poll until all are known');
       assert.ok(perPoll[0].includes('api/v1/applications/app-1/stages?details=false'), perPoll[0].join('\n'));
-      assert.ok(!perPoll.flat().some((c) => c.includes('status=')), 'no status filter: every stage');
+      assert.ok(!perPoll.flat().some((c) => c.includes('/stages?') && c.includes('status=')), 'no status filter: every stage');
       const summaries = perPoll.flat().filter((c) => c.includes('taskSummary'));
       assert.deepEqual(summaries, [3, 2, 1, 0].map((i) => `api/v1/applications/app-1/stages/${i}/0/taskSummary?quantiles=0.5,0.75,0.95,1`), 'newest first, each once (the 404 remembered)');
       const d = store.detail('g|app-1')!.detail;
       assert.equal(d.stages?.length, 4);
       assert.deepEqual(d.activeStages, []);
       assert.deepEqual([...d.taskSummaries!.keys()].sort(), ['1:0', '2:0', '3:0']);
+      assert.deepEqual(perPoll.flat().filter((c) => c.includes('taskList')), ['api/v1/applications/app-1/stages/2/0/taskList?status=FAILED&length=20']);
+      assert.deepEqual(d.taskFailures?.get('2:0'), [{ taskId: 9, attempt: 0, executorId: 'driver', errorMessage: 'java.lang.RuntimeException: boom' }], 'FAILED ones only (older drivers ignore status)');
     } finally {
       store.dispose();
     }

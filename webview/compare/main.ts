@@ -18,7 +18,8 @@ import {
   CompareSwapMessage,
   OverlayData,
 } from '../../src/shared/compareProtocol';
-import { formatPercentChange, formatRip, formatSigned, formatValue, percentChange } from '../../src/model/compare';
+import { percentChange } from '../../src/model/compare';
+import { formatPercentChange, formatRange, formatRip, formatSigned, formatValue, VERDICT_WORDS } from '../../src/model/compareTables';
 import { formatDuration } from '../../src/model/format';
 import { axisBytes, axisSeconds, readChartTheme } from '../common/chartTheme';
 
@@ -50,8 +51,9 @@ function fmtStart(ms: number | undefined): string {
 const VERDICT_TEXT: Record<string, string> = {
   better: 'improvement (lower is better)',
   worse: 'degradation (lower is better)',
-  same: 'about the same (within 1 %)',
+  same: 'about the same (one run a side: within 1 %)',
   neutral: 'changed; neither direction is better for this metric',
+  noise: 'within noise: the medians differ by no more than the runs\' own range (min–max)',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +61,8 @@ const VERDICT_TEXT: Record<string, string> = {
 
 function runHeader(side: 'a' | 'b', r: CompareData['a']): void {
   $(`${side}-name`).textContent = r.name;
-  const bits = [r.appId, `started ${fmtStart(r.startTime)}`, `wall time ${formatDuration(r.wallTimeMs)}`, r.servedBy];
-  if (r.runs > 1) bits.push(`mean of ${r.runs} runs`);
+  const bits = [r.appId, `started ${fmtStart(r.startTime)}`, `wall time ${formatDuration(r.wallTimeMs)}`, `job time ${formatDuration(r.jobTimeMs)}`, r.servedBy];
+  if (r.runs > 1) bits.push(`median of ${r.runs} runs`);
   $(`${side}-meta`).textContent = bits.join(' · ');
   const role = r.role ? el('div', 'role', r.role) : undefined;
   const box = $(`${side}-meta`).parentElement!;
@@ -70,6 +72,17 @@ function runHeader(side: 'a' | 'b', r: CompareData['a']): void {
 
 function cell(text: string, cls?: string): HTMLTableCellElement {
   return el('td', cls, text);
+}
+
+/** A side's figure; with several runs the median, and its range under it. */
+function figure(value: number | undefined, spread: CompareRowData['aSpread'], unit: CompareRowData['unit']): HTMLTableCellElement {
+  const td = cell(formatValue(value, unit), 'num');
+  const range = formatRange(spread, unit);
+  if (range) {
+    td.append(el('div', 'range', range));
+    td.title = `median of ${spread!.n} runs; range ${range}`;
+  }
+  return td;
 }
 
 function metricRow(r: CompareRowData): HTMLTableRowElement {
@@ -83,8 +96,9 @@ function metricRow(r: CompareRowData): HTMLTableRowElement {
   const diff = cell(`${formatSigned(r.difference, r.unit)}${mark}`, `num${v}`);
   const pct = cell(formatPercentChange(r.percentChange), `num${v}`);
   const rip = cell(formatRip(r.rip), `num${v}`);
-  if (r.verdict) for (const c of [diff, pct, rip]) c.title = VERDICT_TEXT[r.verdict];
-  tr.append(th, cell(formatValue(r.a, r.unit), 'num'), cell(formatValue(r.b, r.unit), 'num'), diff, pct, rip);
+  const verdict = cell(r.verdict ? VERDICT_WORDS[r.verdict] : '–', `verdict${v}`);
+  if (r.verdict) for (const c of [diff, pct, rip, verdict]) c.title = VERDICT_TEXT[r.verdict];
+  tr.append(th, figure(r.a, r.aSpread, r.unit), figure(r.b, r.bSpread, r.unit), diff, pct, rip, verdict);
   return tr;
 }
 

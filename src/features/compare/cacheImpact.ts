@@ -172,10 +172,11 @@ async function measure(f: FeatureContext, host: CompareHost, uriArg: unknown, li
     return undefined;
   }
 
-  const runsText = n > 1 ? ` (mean of ${n} runs)` : '';
+  const runsText = n > 1 ? ` (median of ${n} runs, interleaved)` : '';
   const panel = host.open({
     a: { keys: measurement.withoutCache.map((r) => r.key), role: `without ${callText} at ${where} (switched off by the hook)${runsText}` },
     b: { keys: measurement.withCache.map((r) => r.key), role: `with ${callText} at ${where}, as written${runsText}` },
+    ripLabels: { a: `Without ${callText}`, b: `With ${callText}` },
   });
   await panel.loaded;
   const rows = panel.result?.rows;

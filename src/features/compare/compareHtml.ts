@@ -22,9 +22,9 @@ export function compareHtml(i: CompareHtmlInput): string {
   <div class="run run-a"><span class="tag">A</span><div><div id="a-name" class="run-name"></div><div id="a-meta" class="meta"></div></div></div>
   <div class="run run-b"><span class="tag">B</span><div><div id="b-name" class="run-name"></div><div id="b-meta" class="meta"></div></div></div>
 </section>
-<p class="legend meta">RIP = (A − B) / A: above 0, B used less. <span class="better">Improvement</span> and <span class="worse">degradation</span> follow whether lower is better for the metric; changes within 1 % count as the same.</p>
+<p class="legend meta">RIP = (A − B) / A: above 0, B used less. <span class="better">Improvement</span> and <span class="worse">degradation</span> follow whether lower is better for the metric. With several runs a side each figure is the median with its range (min–max), and a difference no larger than the wider range is within noise; with one run a side, changes within 1 % count as the same. Job time runs from the first job submitted to the last one completed; wall time adds start-up and any time the session was held after the work. – : not reported by that run.</p>
 <table id="metrics" class="grid">
-  <thead><tr><th scope="col">Metric</th><th scope="col" class="num">A</th><th scope="col" class="num">B</th><th scope="col" class="num">Difference</th><th scope="col" class="num">% change</th><th scope="col" class="num">RIP</th></tr></thead>
+  <thead><tr><th scope="col">Metric</th><th scope="col" class="num">A</th><th scope="col" class="num">B</th><th scope="col" class="num">Difference</th><th scope="col" class="num">% change</th><th scope="col" class="num">RIP</th><th scope="col">Verdict</th></tr></thead>
   <tbody></tbody>
 </table>
 <div id="notes" class="notes"></div>

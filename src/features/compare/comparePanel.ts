@@ -1,14 +1,15 @@
 /**
- * "Spark: Compare Runs…" (F7): the host side of the comparison panel. Two applications, from the
- * palette (a quick pick for A, then for B), from the tree (two applications selected, "Compare"),
- * or given by key (links, Measure Cache Impact, tests). The data is read once when the panel
- * opens (compareData.ts) and posted to the webview, which never touches the network; exports
- * are written here, to the clipboard or a file the person chooses.
+ * "Spark: Compare Runs…" (F7): the host side of the comparison panel. Two applications, or two
+ * groups of runs, from the palette (a quick pick of one or more for A, then for B), from the tree
+ * (applications selected together, "Compare": two are A and B; more split by name, else the
+ * person picks A's), or given by key (links, Measure Cache Impact, tests). The data is read once
+ * when the panel opens (compareData.ts) and posted to the webview, which never touches the
+ * network; exports are written here, to the clipboard or a file the person chooses.
  *
- * The webview saves which runs it compares (their store keys and roles); after a window reload
- * the serializer reopens the panel from that, and it reads both runs once the store lists them
- * (it starts empty), following a run listed under another key (model/appKey.ts). Each panel
- * owns its listeners: they go with it.
+ * The webview saves which runs it compares (their store keys, roles and RIP labels); after a
+ * window reload the serializer reopens the panel from that, and it reads the runs once the store
+ * lists them (it starts empty), following a run listed under another key (model/appKey.ts). Each
+ * panel owns its listeners: they go with it.
  */
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
@@ -22,9 +23,9 @@ import { pickItemText } from '../../ui/labels';
 import { compareHtml } from './compareHtml';
 import { exportTable, ExportStatus } from './compareExport';
 import { buildComparison, Comparison, RunData, Side } from './compareData';
-import { appPickItems } from '../../model/compareView';
+import { appPickItems, splitSelection } from '../../model/compareView';
 import { appIdOfKey, findApplication } from '../../model/appKey';
-import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../../model/compare';
+import { comparisonToCsv, comparisonToMarkdown, ripTableToMarkdown, stagesToMarkdown } from '../../model/compareTables';
 import { IpcMessage, IpcMessageType, isMessage, parseMessage } from '../../shared/protocol';
 import {
   COMPARE_FROM_WEBVIEW,
@@ -116,7 +117,8 @@ export class ComparePanel {
     } else if (isMessage(CompareExportMessage, msg)) {
       void this.export(msg.params.format, msg.params.target);
     } else if (isMessage(CompareSwapMessage, msg)) {
-      this.setRequest({ a: this.request.b, b: this.request.a });
+      const l = this.request.ripLabels;
+      this.setRequest({ a: this.request.b, b: this.request.a, ...(l ? { ripLabels: { a: l.b, b: l.a } } : {}) });
       void this.load();
     }
   }
@@ -209,13 +211,15 @@ export class ComparePanel {
     }
   }
 
-  /** The table as Markdown (with the stages) or CSV (metrics only). */
+  /** The table as Markdown (with the RIP table as the talk laid it out, and the stages) or CSV (metrics only). */
   exportText(format: 'markdown' | 'csv'): string | undefined {
     const c = this.comparison;
     if (!c) return undefined;
-    return format === 'csv'
-      ? comparisonToCsv(c.a, c.b, c.rows)
-      : `${comparisonToMarkdown(c.a, c.b, c.rows)}\n${stagesToMarkdown(c.stages)}`;
+    if (format === 'csv') return comparisonToCsv(c.a, c.b, c.rows);
+    const labels = this.request.ripLabels ?? { a: `A: ${c.data.a.name}`, b: `B: ${c.data.b.name}` };
+    const runs = Math.max(c.data.a.runs, c.data.b.runs);
+    return `${comparisonToMarkdown(c.a, c.b, c.rows)}\nRIP = (A − B) / A${runs > 1 ? `, of the medians of ${c.data.a.runs} and ${c.data.b.runs} runs` : ''}:\n\n` +
+      `${ripTableToMarkdown(c.rows, labels)}\n${stagesToMarkdown(c.stages)}`;
   }
 
   /** Never rejects: a failed copy or write is an error status in the panel and a log line. `to` (tests) skips the dialog. */
@@ -303,7 +307,8 @@ export class CompareHost {
   }
 }
 
-async function pickApplication(store: Store, title: string, exclude?: string): Promise<string | undefined> {
+/** Applications picked in a quick pick (one or more); undefined when cancelled or there are none. */
+async function pickApplications(store: Store, title: string, exclude: readonly string[] = []): Promise<string[] | undefined> {
   // A fresh list of every source, so a run that just ended is there; a slow source does not
   // hold the pick up for more than a moment (the store's last good list is shown then).
   await Promise.race([store.refresh().catch(() => undefined), new Promise((r) => setTimeout(r, 1500))]);
@@ -313,32 +318,65 @@ async function pickApplication(store: Store, title: string, exclude?: string): P
       durationMs: e.app.durationMs, clockOffsetMs: e.clockOffsetMs, via: e.via, group: e.group,
     })),
     Date.now(),
-    exclude,
-  ).map(pickItemText);
+  ).filter((i) => !exclude.includes(i.key)).map(pickItemText);
   if (items.length === 0) {
     void vscode.window.showInformationMessage(
-      exclude ? 'There is no other Spark application to compare with.' : 'No Spark application is known yet: start one, or add a source (a History Server lists finished ones).',
+      exclude.length ? 'There is no other Spark application to compare with.' : 'No Spark application is known yet: start one, or add a source (a History Server lists finished ones).',
     );
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Filter by name', matchOnDescription: true, matchOnDetail: true });
-  return pick?.key;
+  return pickMany(items, title, 'Filter by name; Enter takes the highlighted run, or tick several runs of one variant');
 }
 
-/** Which two applications the command was asked for: (node, selected nodes) from the tree, (keyA, keyB), or none. */
-async function resolveKeys(store: Store, arg1: unknown, arg2: unknown): Promise<[string, string] | undefined> {
-  if (typeof arg1 === 'string' && typeof arg2 === 'string') return [arg1, arg2];
+/**
+ * A quick pick of several items where Enter with nothing ticked takes the highlighted one, so
+ * picking one run stays "type, Enter" (showQuickPick with canPickMany would return nothing).
+ */
+function pickMany<T extends vscode.QuickPickItem & { readonly key: string }>(items: readonly T[], title: string, placeholder: string): Promise<string[] | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<T>();
+    Object.assign(qp, { title, placeholder, items, canSelectMany: true, matchOnDescription: true, matchOnDetail: true });
+    let done = false;
+    const finish = (keys: string[] | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(keys && keys.length > 0 ? keys : undefined);
+      qp.dispose();
+    };
+    qp.onDidAccept(() => finish((qp.selectedItems.length > 0 ? qp.selectedItems : qp.activeItems.slice(0, 1)).map((i) => i.key)));
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
+}
+
+const keyList = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length > 0 && v.every((k) => typeof k === 'string') ? (v as string[]) : undefined);
+
+/**
+ * Which two groups of applications the command was asked for: (keyA, keyB) or ([keys A], [keys B])
+ * from links and tests; (node, selected nodes) from the tree; else quick picks.
+ */
+async function resolveGroups(store: Store, arg1: unknown, arg2: unknown): Promise<{ a: string[]; b: string[] } | undefined> {
+  if (typeof arg1 === 'string' && typeof arg2 === 'string') return { a: [arg1], b: [arg2] };
+  const la = keyList(arg1);
+  const lb = keyList(arg2);
+  if (la && lb) return { a: la, b: lb };
   const selected = appKeysArg(arg2);
   const clicked = appKeyArg(arg1);
   const keys = [...new Set(clicked && !selected.includes(clicked) ? [clicked, ...selected] : selected.length ? selected : clicked ? [clicked] : [])];
   if (keys.length >= 2) {
-    if (keys.length > 2) void vscode.window.showInformationMessage(`Comparing the first two of the ${keys.length} selected applications.`);
-    return [keys[0], keys[1]];
+    const split = splitSelection(keys.map((k) => ({ key: k, name: store.entry(k)?.app.name ?? k, startTime: store.entry(k)?.app.startTime })));
+    if (split) return split;
+    // The names do not tell the two variants apart: the person says which are A.
+    const items = keys.map((k) => ({ key: k, label: store.entry(k)?.app.name || k, description: store.entry(k)?.app.id ?? '' })).map(pickItemText);
+    const a = (await pickMany(items, `Compare Runs: which of the ${keys.length} selected runs are A (the baseline)? The others are B.`, 'Tick the runs of A')) ?? [];
+    const b = keys.filter((k) => !a.includes(k));
+    return a.length > 0 && b.length > 0 ? { a, b } : undefined;
   }
-  const a = keys[0] ?? (await pickApplication(store, 'Compare Runs: pick run A (the baseline)'));
+  const a = keys.length === 1 ? keys : await pickApplications(store, 'Compare Runs: pick run A (the baseline), or several runs of it');
   if (!a) return undefined;
-  const b = await pickApplication(store, `Compare Runs: pick run B (compared with ${store.entry(a)?.app.name ?? a})`, a);
-  return b ? [a, b] : undefined;
+  const first = store.entry(a[0])?.app.name ?? a[0];
+  const b = await pickApplications(store, `Compare Runs: pick run B (compared with ${first}${a.length > 1 ? ` and ${a.length - 1} more` : ''}), or several runs of it`, a);
+  return b ? { a, b } : undefined;
 }
 
 /** Registers the command and the serializer; returns the host (Measure Cache Impact opens its panels through it). */
@@ -347,8 +385,8 @@ export function registerCompare(f: FeatureContext): CompareHost {
   f.context.subscriptions.push(
     host,
     vscode.commands.registerCommand(Command.CompareRuns, async (arg1?: unknown, arg2?: unknown) => {
-      const keys = await resolveKeys(f.store, arg1, arg2);
-      return keys ? host.open({ a: { keys: [keys[0]] }, b: { keys: [keys[1]] } }) : undefined;
+      const groups = await resolveGroups(f.store, arg1, arg2);
+      return groups ? host.open({ a: { keys: groups.a }, b: { keys: groups.b } }) : undefined;
     }),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {

@@ -1,41 +1,28 @@
 /**
  * Inline hints and findings (F6): after each action line that ran, what it cost (an `after`
  * decoration in theme colours); a hover with its stages and links to their Spark UI pages; and
- * the findings of insights.ts as 'Spark' diagnostics on the lines that caused them.
+ * the findings of model/rules as 'Spark' diagnostics on the lines that caused them, linked to the
+ * Spark UI page of their evidence (findingViews.ts).
  *
  * Jobs and stages reach lines through their call sites (callSite.ts); the driver's path is
  * matched to the workspace's Python files, listed once and again when files come and go. Each
  * file shows one run: the newest application with lines in it. While it runs its hints follow
  * the store (live watches: the store polls at the refresh interval); when it ends they stay,
  * dimmed, until a newer run of the file or "Clear Inline Hints". All Spark semantics live in
- * model/ (callSite.ts, insights.ts, lineHints.ts); this file reads the store and draws.
+ * model/ (callSite.ts, rules/, lineHints.ts); this file reads the store and draws.
  */
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import type { FeatureContext } from '../../featureContext';
 import type { Config, ConfigHolder } from '../../config';
-import type { AppEntry, Store } from '../../store/store';
+import type { Store } from '../../store/store';
 import { summariseJobsByLine, type LineSummary, type PathMapping } from '../../model/callSite';
 import { findSparkSessionCreation } from '../../model/cacheScanner';
-import {
-  appAnchor,
-  DriverPathMapper,
-  findingMessage,
-  findingsForApp,
-  hintLine,
-  hintText,
-  linesByFile,
-  placeFindings,
-  replacesRun,
-  stageRows,
-  type PlacedFinding,
-} from '../../model/lineHints';
-import type { FindingSeverity } from '../../model/insights';
-import { sparkUiUrl } from '../../model/uiLinks';
-import { formatAge } from '../../model/format';
+import { appAnchor, DriverPathMapper, findingsForApp, hintText, linesByFile, placeFindings, replacesRun, type PlacedFinding } from '../../model/lineHints';
+import type { RuleId } from '../../model/rules';
 import type { Stage } from '../../model/types';
-import { SafeMarkdown } from '../../ui/markdown';
+import { findingDiagnostic, hoverMarkdown, type ShownRun } from './findingViews';
 import { ChangeKeys, DetailKey, parseChangeKey } from '../../store/changes';
 
 /** The lists hints and findings are made of. */
@@ -50,40 +37,30 @@ const MAX_WORKSPACE_FILES = 20_000;
 const SELECTOR: vscode.DocumentSelector = [{ language: 'python', scheme: 'file' }];
 
 /** The run a file shows: the last figures seen of one application's lines in it. */
-interface FileRun {
+interface FileRun extends ShownRun {
   readonly appKey: string;
-  readonly appName: string;
-  readonly appId: string;
   readonly startTime?: number;
   running: boolean;
   readonly lines: readonly LineSummary[];
   /** The stage attempts of those lines, for the hover. */
   readonly stages: readonly Stage[];
   readonly findings: readonly PlacedFinding[];
-  readonly fetchedAt?: number;
-  /** Spark UI of the source that served it: its stage pages are linked from the hover. */
-  readonly ui?: { readonly baseUrl: string; readonly via: AppEntry['via']; readonly app: { readonly id: string; readonly attemptId?: string } };
 }
 
 interface Settings {
   readonly hints: boolean;
   readonly findings: boolean;
+  readonly disabledRules: readonly RuleId[];
   readonly mappings: readonly PathMapping[];
 }
 
 function settingsOf(c: Config): Settings {
-  return { hints: c.inlineHintsEnabled, findings: c.findingsEnabled, mappings: c.pathMappings };
+  return { hints: c.inlineHintsEnabled, findings: c.findingsEnabled, disabledRules: c.disabledRules, mappings: c.pathMappings };
 }
 
 function isPythonFile(doc: vscode.TextDocument): boolean {
   return doc.languageId === 'python' && doc.uri.scheme === 'file';
 }
-
-const SEVERITY: Record<FindingSeverity, vscode.DiagnosticSeverity> = {
-  error: vscode.DiagnosticSeverity.Error,
-  warning: vscode.DiagnosticSeverity.Warning,
-  information: vscode.DiagnosticSeverity.Information,
-};
 
 export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
   private readonly runs = new Map<string, FileRun>();
@@ -207,7 +184,8 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
       if (files.length === 0) continue;
       const workers = this.store.groups().find((g) => g.name === e.group)?.master?.workers;
       const anchor = appAnchor(files, (file) => this.sessionLine(file, e.key));
-      const { placed } = placeFindings({ findings: findingsForApp(d, { workers }), mapPath, anchor, executors: d.executors, cachedDatasets: d.cachedDatasets });
+      const findings = findingsForApp(d, { workers }, { app: e.app, now, disabled: this.settings.disabledRules });
+      const { placed } = placeFindings({ findings, mapPath, anchor, executors: d.executors, cachedDatasets: d.cachedDatasets });
       const source = this.store.source(e.sourceId);
       const ui = source ? { baseUrl: source.config.url, via: e.via, app: { id: e.app.id, attemptId: e.app.attemptId } } : undefined;
       const names = new Set([...files.map((f) => f.file), ...placed.map((p) => p.file)]);
@@ -295,15 +273,9 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
       if (run.findings.length === 0) continue;
       const text = this.textOf(file);
       const lines = text?.split('\n');
-      const diags = run.findings.map((p) => {
-        const raw = lines?.[p.line - 1]?.replace(/\r$/, '');
-        const start = raw ? raw.length - raw.trimStart().length : 0;
-        const range = new vscode.Range(p.line - 1, start, p.line - 1, raw ? raw.length : 0);
-        const d = new vscode.Diagnostic(range, findingMessage(p.finding), SEVERITY[p.finding.severity]);
-        d.source = 'Spark';
-        d.code = p.finding.rule;
-        return d;
-      });
+      // Rules switched off since the run was read drop out here too (an ended run is not read again).
+      const off = new Set(this.settings.disabledRules);
+      const diags = run.findings.filter((p) => !off.has(p.finding.rule)).map((p) => findingDiagnostic(p, lines, run));
       this.diagnostics.set(vscode.Uri.file(file), diags);
     }
   }
@@ -315,43 +287,9 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
     const run = this.runs.get(doc.uri.fsPath);
     const l = run?.lines.find((x) => x.line - 1 === pos.line);
     if (!run || !l) return undefined;
-    return new vscode.Hover(this.hoverMarkdown(run, l, doc.uri).md, doc.lineAt(pos.line).range);
-  }
-
-  private hoverMarkdown(run: FileRun, l: LineSummary, file: vscode.Uri): SafeMarkdown {
-    const md = new SafeMarkdown().heading(`Spark: ${l.functions.join(', ')} on line ${l.line}`);
-    md.text(hintLine(hintText(l)));
-    md.md.appendMarkdown('  \n');
-    md.field('Application', `${run.appName} (${run.appId})${run.running ? ' · running' : ' · ended'}`);
-    md.field('Jobs', [...l.jobIds].sort((a, b) => a - b).join(', '));
-    if (run.fetchedAt) md.field('Measured', formatAge(this.now() - run.fetchedAt));
-    const rows = stageRows(l, run.stages);
-    if (rows.length > 0) {
-      // Every cell is our own formatting of numbers (and a validated status): nothing from Spark
-      // goes into the table as text. Links are http(s) URLs of the source's own Spark UI.
-      md.md.appendMarkdown('\n\n| Stage | Status | Tasks | Duration | Shuffle r / w | Spill | GC |\n|---|---|---|---|---|---|---|\n');
-      for (const r of rows) {
-        const url = run.ui ? sparkUiUrl(run.ui.baseUrl, run.ui.via, run.ui.app, { page: 'stage', id: r.stageId, attempt: r.attemptId }) : undefined;
-        const label = `${r.stageId}.${r.attemptId}`;
-        const stage = url && /^https?:\/\//.test(url) ? `[${label}](${encodeURI(decodeURI(url)).replace(/[()]/g, (c) => encodeURIComponent(c))})` : label;
-        md.md.appendMarkdown(`| ${stage} | ${r.status} | ${r.tasks} | ${r.duration} | ${r.shuffle} | ${r.spill}${r.warn ? ' ⚠' : ''} | ${r.gc} |\n`);
-      }
-      md.md.appendMarkdown('\n');
-    }
-    // This run and the run of this file before it, side by side (Run File's history).
-    if (this.store.runs.previousPair(file.fsPath, run.appId)) {
-      md.commandLink('Compare with the previous run of this file', Command.CompareWithPreviousRun, [file.toString(), run.appId]);
-      md.md.appendMarkdown('\n\n');
-    }
-    const here = run.findings.filter((p) => p.line === l.line);
-    if (here.length > 0) {
-      md.rule().heading('Findings');
-      for (const p of here) {
-        md.text(`⚠ ${findingMessage(p.finding)}`);
-        md.md.appendMarkdown('  \n');
-      }
-    }
-    return md;
+    const off = new Set(this.settings.disabledRules);
+    const shown = { ...run, findings: run.findings.filter((p) => !off.has(p.finding.rule)) };
+    return new vscode.Hover(hoverMarkdown(shown, l, this.now(), this.store.runs.previousPair(doc.uri.fsPath, run.appId) ? { file: doc.uri.toString() } : undefined).md, doc.lineAt(pos.line).range);
   }
 
   // --- watching --------------------------------------------------------------------------------

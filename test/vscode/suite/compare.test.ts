@@ -19,7 +19,7 @@ const EXTENSION_ID = 'spark-observatory.spark-observatory';
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 
 const EXPECTED_ROWS = [
-  'Wall time', 'Executor run time', 'CPU time', 'GC time', 'Input', 'Output', 'Shuffle read', 'Shuffle write',
+  'Wall time', 'Job time', 'Executor run time', 'CPU time', 'GC time', 'Input', 'Output', 'Shuffle read', 'Shuffle write',
   'Memory spill', 'Disk spill', 'Peak JVM heap', 'Peak storage memory', 'Cached bytes', 'Tasks', 'Failed tasks',
 ];
 
@@ -138,7 +138,25 @@ describe('compare runs in the extension host', function () {
       await p.loaded;
       assert.equal(p.lastData?.a.appId, cached.app.id);
       assert.equal(p.lastData?.b.appId, plain.app.id);
-      assert.equal(p.lastData?.rows.length, 15);
+      assert.equal(p.lastData?.rows.length, 16);
+    } finally {
+      p.panel.dispose();
+    }
+  });
+
+  it('compares groups of runs: every finished seed-plain run against every seed-cached one, medians with their ranges', async () => {
+    const all = (name: string) => api.store.applications().filter((e) => e.app.name === name && e.via === 'history' && e.app.state === 'completed').map((e) => e.key);
+    const [as, bs] = [all('seed-plain'), all('seed-cached')];
+    const p = await vscode.commands.executeCommand<ComparePanel>('sparkObservatory.compareRuns', as, bs);
+    try {
+      await p.loaded;
+      assert.deepEqual([p.lastData?.a.runs, p.lastData?.b.runs], [as.length, bs.length]);
+      const wall = p.lastData!.rows.find((r) => r.metric === 'wallTimeMs')!;
+      assert.equal(wall.aSpread?.n, as.length);
+      assert.ok(wall.aSpread!.min <= wall.a! && wall.a! <= wall.aSpread!.max);
+      const md = p.exportText('markdown')!;
+      assert.match(md, /\| Metric \| .* \| .* \| RIP \|/, 'the RIP table');
+      console.log(`    ${as.length} vs ${bs.length} runs:\n${md.split('\n').slice(0, 4).join('\n')}`);
     } finally {
       p.panel.dispose();
     }

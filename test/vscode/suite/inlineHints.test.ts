@@ -26,6 +26,18 @@ interface RawStage {
   name: string;
   memoryBytesSpilled: number;
   diskBytesSpilled: number;
+  inputBytes: number;
+  outputBytes: number;
+  shuffleReadBytes: number;
+  shuffleWriteBytes: number;
+}
+
+/** A diagnostic's rule id: its code, or the value of a code that links to the Spark UI. */
+const ruleOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
+/** The spill rule's level from the REST figures (README: 0.1 / 0.25 / 0.5 of the largest data). */
+function spillSeverity(s: RawStage): vscode.DiagnosticSeverity | undefined {
+  const r = s.memoryBytesSpilled / Math.max(s.inputBytes, s.shuffleReadBytes, s.shuffleWriteBytes, s.outputBytes);
+  return r >= 0.5 ? vscode.DiagnosticSeverity.Error : r >= 0.25 ? vscode.DiagnosticSeverity.Warning : r >= 0.1 ? vscode.DiagnosticSeverity.Information : undefined;
 }
 
 const saveLine = () => fs.readFileSync(SPILL, 'utf8').split('\n').findIndex((l) => l.includes('.save()')) + 1;
@@ -79,7 +91,7 @@ describe('inline hints and findings over the spill job', function () {
     await until('a spill diagnostic on spill.py', async () => {
       // The store finds new drivers on its own schedule; a refresh asks now.
       await api.store.refresh();
-      return vscode.languages.getDiagnostics(doc.uri).some((x) => x.source === 'Spark' && x.code === 'spill') ? true : undefined;
+      return vscode.languages.getDiagnostics(doc.uri).some((x) => x.source === 'Spark' && ruleOf(x) === 'spill') ? true : undefined;
     });
     // Then the final figures: once every job is done, the diagnostics equal the REST API's.
     await until('every job of the spill run done', async () => {
@@ -87,11 +99,11 @@ describe('inline hints and findings over the spill job', function () {
       return jobs.length >= 2 && jobs.every((j) => j.status === 'SUCCEEDED') ? true : undefined;
     });
     const stages = await json<RawStage[]>(`${uiUrl}/api/v1/applications/${appId}/stages`);
-    const spilled = stages.filter((s) => s.memoryBytesSpilled > 0 || s.diskBytesSpilled > 0);
+    const spilled = stages.filter((s) => spillSeverity(s) !== undefined);
     assert.ok(spilled.length > 0, 'the fixture spills');
     const diags = await until('the final spill figures in the diagnostics', async () => {
       await api.store.refresh();
-      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'Spark' && x.code === 'spill');
+      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'Spark' && ruleOf(x) === 'spill');
       return spilled.every((s) => d.some((x) => x.message.startsWith(`Stage ${s.stageId} spilled ${formatBytes(s.memoryBytesSpilled)} from memory`))) ? d : undefined;
     }, 60_000);
     assert.equal(diags.length, spilled.length, diags.map((d) => d.message).join('\n'));
@@ -100,8 +112,10 @@ describe('inline hints and findings over the spill job', function () {
       const d = diags.find((x) => x.message.startsWith(want));
       assert.ok(d, `a diagnostic "${want}…"; have ${diags.map((x) => x.message).join(' | ')}`);
       assert.equal(d.range.start.line, line - 1);
-      assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
-      assert.match(d.message, /Try: .*spark\.sql\.shuffle\.partitions \(now 4\)/);
+      assert.equal(d.severity, spillSeverity(s));
+      assert.match(d.message, /Try: .*spark\.sql\.shuffle\.partitions is 4/);
+      // The code links to the stage attempt's page in the Spark UI.
+      assert.equal(typeof d.code === 'object' && d.code.target.toString(true), `${uiUrl}/stages/stage/?id=${s.stageId}&attempt=${s.attemptId}`);
       console.log(`    line ${line}: [${d.source} ${String(d.code)}] ${d.message}   (REST stage ${s.stageId}: memoryBytesSpilled ${s.memoryBytesSpilled}, diskBytesSpilled ${s.diskBytesSpilled})`);
     }
   });
