@@ -95,6 +95,8 @@ export interface Config {
   };
   readonly run: {
     readonly master: string;
+    /** `connect`: the file's session is a Spark Connect one (SPARK_API_MODE=connect); `classic`: py4j. */
+    readonly apiMode: 'classic' | 'connect';
     /** '' : the extension's global storage. */
     readonly eventLogDir: string;
     readonly extraConf: Readonly<Record<string, string>>;
@@ -183,6 +185,7 @@ export function parseConfig(get: (key: string) => unknown): Config {
     },
     run: {
       master: str('run.master', '') || 'local[*]',
+      apiMode: str('run.apiMode', 'classic') === 'connect' ? 'connect' : 'classic',
       eventLogDir: str('run.eventLogDir', ''),
       extraConf: stringMap(get('run.extraConf'), scalar),
       retentionDays: num('run.retentionDays'),

@@ -54,6 +54,8 @@ describe('the settings schema and the code agree', () => {
     assert.deepEqual(defaults, parseConfig(() => undefined));
     assert.equal(defaults.refreshIntervalMs, 3000);
     assert.equal(defaults.run.master, 'local[*]');
+    assert.equal(defaults.run.apiMode, 'classic');
+    assert.equal(parseConfig((k) => (k === 'run.apiMode' ? 'py4j' : undefined)).run.apiMode, 'classic', 'an unknown mode is the default');
     assert.deepEqual(defaults.discovery.driverPorts.length, 11);
   });
 });
@@ -94,6 +96,7 @@ describe('settings read into the snapshot', () => {
     const raw: Record<string, unknown> = {
       'run.master': '  spark://h:7077 ',
       'run.eventLogDir': '/tmp/ev',
+      'run.apiMode': 'connect',
       'run.extraConf': { 'spark.driver.memory': '2g', 'spark.sql.shuffle.partitions': 8, 'spark.x': true, 'spark.bad': { a: 1 } },
       'prometheus.queryOverrides': { 'executorEndpoint.jvmHeap.peak': 'up', blank: '  ', n: 3 },
       'cacheLens.enabled': false,
@@ -102,7 +105,7 @@ describe('settings read into the snapshot', () => {
       'hints.pathMappings': { '/opt/app': '/ws' },
     };
     const c = parseConfig((k) => raw[k]);
-    assert.deepEqual(c.run, { master: 'spark://h:7077', eventLogDir: '/tmp/ev', extraConf: { 'spark.driver.memory': '2g', 'spark.sql.shuffle.partitions': '8', 'spark.x': 'true' }, retentionDays: 14 });
+    assert.deepEqual(c.run, { master: 'spark://h:7077', apiMode: 'connect', eventLogDir: '/tmp/ev', extraConf: { 'spark.driver.memory': '2g', 'spark.sql.shuffle.partitions': '8', 'spark.x': 'true' }, retentionDays: 14 });
     assert.deepEqual(c.prometheus.queryOverrides, { 'executorEndpoint.jvmHeap.peak': 'up' });
     assert.equal(c.cacheLensEnabled, false);
     assert.equal(c.inlineHintsEnabled, false);
@@ -116,7 +119,7 @@ describe('what a workspace could abuse', () => {
   // credentials, how hard it polls: a workspace's value is ignored when it is not trusted.
   const mustRestrict = [
     'sources', 'discovery.enabled', 'discovery.driverPorts', 'discovery.historyServerPort', 'discovery.masterPort', 'discovery.prometheusPort',
-    'sparkSubmitPath', 'run.master', 'run.eventLogDir', 'run.extraConf', 'prometheus.queryOverrides', 'hints.pathMappings',
+    'sparkSubmitPath', 'run.master', 'run.apiMode', 'run.eventLogDir', 'run.extraConf', 'prometheus.queryOverrides', 'hints.pathMappings',
     'refreshInterval', 'statusBarInterval', 'requestTimeout', 'history.maxApplications',
   ];
   for (const k of mustRestrict) {
@@ -126,7 +129,7 @@ describe('what a workspace could abuse', () => {
   }
   test('endpoints, what runs and what is sent with credentials are machine settings', () => {
     const scope = (k: string) => props[`${SECTION}.${k}`].scope;
-    for (const k of ['sources', 'discovery.enabled', 'discovery.driverPorts', 'sparkSubmitPath', 'run.master', 'run.eventLogDir', 'run.extraConf']) assert.equal(scope(k), 'machine', k);
+    for (const k of ['sources', 'discovery.enabled', 'discovery.driverPorts', 'sparkSubmitPath', 'run.master', 'run.apiMode', 'run.eventLogDir', 'run.extraConf']) assert.equal(scope(k), 'machine', k);
     // Legitimately per project (its own metric names, its own container paths), so a trusted
     // workspace may override them; an untrusted one may not (restricted above).
     for (const k of ['prometheus.queryOverrides', 'hints.pathMappings']) assert.equal(scope(k), 'machine-overridable', k);

@@ -117,6 +117,8 @@ export class RunFileCommand implements vscode.Disposable {
       file: uri.fsPath,
       args: options.args,
       master: settings.master,
+      // `classic` is the default: a `spark.api.mode=connect` in extraConf still means Connect.
+      apiMode: settings.apiMode === 'connect' ? 'connect' : undefined,
       uiPort,
       eventLogDir,
       hookDir: path.join(this.f.context.extensionPath, 'dist', 'python'),
