@@ -21,7 +21,7 @@
 import * as path from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
 import { PrometheusClient, PrometheusError } from '../../src/sources/prometheus';
-import { DashboardApp, detect, fetchCustom, fetchPanels, PanelRequest, planPanels, planRange } from '../../src/store/dashboardReads';
+import { DashboardApp, detect, fetchCustom, fetchPanels, PanelRequest, planPanels, planRange, readPanel } from '../../src/store/dashboardReads';
 import { alignRange, PANELS, PanelId, parsePromDuration, sanitizeMetricKey } from '../../src/model/promql';
 import { getJson, waitFor } from '../integration/env';
 import { BenchResult, progress, round, runAlone } from './common';
@@ -104,6 +104,8 @@ async function measure(prom: PrometheusClient, proxy: PromProxy, app: DashboardA
   const now = Date.now() / 1000;
   const window = { start: now - RANGE_S, end: now };
   const ourBytesByQuestion = new Map<number, Map<string, number>>();
+  // A live dashboard's refreshes after the first: only the steps since the last (store/dashboardFeed.ts).
+  const liveBytesByQuestion = new Map<number, Map<string, number>>();
 
   for (const width of WIDTHS) {
     // As dashboardPanel.collect does it: each panel's step from its width, rate windows from the step.
@@ -137,6 +139,32 @@ async function measure(prom: PrometheusClient, proxy: PromProxy, app: DashboardA
       unit: 'KB',
       note: `${mine.length} requests; ${kb(mine.reduce((a, r) => a + r.receivedBytes, 0))} KB received (gzip), ${kb(decoded(mine))} KB of JSON decoded`,
     });
+    if (app.running) {
+      // The dashboard's next refresh, as its feed makes it: after max(refreshInterval 3 s, step),
+      // each panel asks only for the steps after its kept ones (model/chartSeries.ts rangeToRead).
+      proxy.tag(T(`ours:prime:${width}`));
+      const first = await Promise.all(reqs.map((q) => readPanel(prom, q)));
+      const due = (reqs[0].range.end + Math.max(3, reqs[0].range.step)) * 1000;
+      await waitFor(async () => (Date.now() >= due ? true : undefined), { what: 'the next live refresh', timeoutMs: 120_000, intervalMs: 250 });
+      const later = Date.now() / 1000;
+      const next: PanelRequest[] = reqs.map((q) => ({ plan: q.plan, range: planRange({ start: later - RANGE_S, end: later }, width, scrape) }));
+      proxy.tag(T(`ours:live:${width}`));
+      const reads = await Promise.all(next.map((q, i) => readPanel(prom, q, first[i].kept)));
+      const live = proxy.log.filter((r) => r.tag === T(`ours:live:${width}`));
+      const byQ = new Map<string, number>();
+      for (const r of live) {
+        const panel = next.find((q) => q.plan.queries.some((x) => r.query !== undefined && r.query === x.expr));
+        if (panel) byQ.set(panel.plan.id, (byQ.get(panel.plan.id) ?? 0) + r.sentBytes + r.receivedBytes);
+      }
+      liveBytesByQuestion.set(width, byQ);
+      const points = Math.max(0, ...live.filter((r) => r.path.endsWith('/query_range')).map((r) => r.maxPoints ?? 0));
+      rows.push({
+        name: `rangeQuery: ${label}: bytes moved per live refresh after the first (1 h at ${width} px)`,
+        value: kb(moved(live)),
+        unit: 'KB',
+        note: `${live.length} requests for the ${round(later - reqs[0].range.end, 1)} s since the last refresh (at most ${points} points per series); ${reads.filter((x) => x.panel.series.length > 0).length} panels drawn`,
+      });
+    }
   }
   const detectReqs = proxy.log.filter((r) => r.tag === T('ours:detect'));
   rows.push({ name: `rangeQuery: ${label}: bytes moved by profile detection (when a dashboard opens, then every 60 s)`, value: kb(moved(detectReqs)), unit: 'KB', note: `${detectReqs.length} requests` });
@@ -220,6 +248,17 @@ async function measure(prom: PrometheusClient, proxy: PromProxy, app: DashboardA
         budget: 1,
         note: `ours ${kb(ourTotal)} KB (${questions.map((q) => `${q} ${kb(ours.get(q) ?? 0)} KB`).join(', ')}) vs theirs ${kb(theirTotal)} KB`,
       });
+      const live = liveBytesByQuestion.get(width);
+      if (live) {
+        const liveTotal = questions.reduce((a, q) => a + (live.get(q) ?? 0), 0);
+        rows.push({
+          name: `rangeQuery: ${label}: bytes ours per live refresh / Grafana "${dash}" per refresh, same questions (ours at ${width} px)`,
+          value: round(liveTotal / Math.max(1, theirTotal), 3),
+          unit: 'ratio',
+          budget: 0.5,
+          note: `ours ${kb(liveTotal)} KB (only the steps since the last refresh) vs theirs ${kb(theirTotal)} KB (Grafana asks for the whole hour at every refresh)`,
+        });
+      }
     }
   }
   return rows;
