@@ -150,15 +150,21 @@ export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<Detai
       rec.bodies.set(LIST_OF[part], text);
       changed.add(part);
     });
-    if (plan.boundary) {
+    // Both progress lists read over known lists: parsed once, for the boundary test and its reads.
+    const pj = plan.progress.indexOf('jobs');
+    const ps = plan.progress.indexOf('stages');
+    const both = pj >= 0 && ps >= 0 && summary && detail.jobs && detail.stages
+      ? { running: parseJobs(parseJsonText(progress[pj])), active: parseStages(parseJsonText(progress[ps])), runningText: progress[pj], activeText: progress[ps] }
+      : undefined;
+    // The summary's counters may lag the lists by a poll (a job that began between the two
+    // reads): a different set of running jobs or active stages is a boundary too.
+    const boundary = both && (plan.boundary || ids(both.running, isRunningJob) !== ids(detail.jobs, isRunningJob) || ids(both.active, isActiveStage) !== ids(detail.stages, isActiveStage));
+    if (both && boundary) {
       // Jobs or stages began or ended: those, by id; the whole lists next poll when they are too many.
-      const runningText = progress[plan.progress.indexOf('jobs')];
-      const activeText = progress[plan.progress.indexOf('stages')];
+      const { running, active } = both;
       // Merged into the lists: a later whole list equal to the last one is news again.
-      rec.bodies.set('runningJobs', runningText);
-      rec.bodies.set('activeStages', activeText);
-      const running = parseJobs(parseJsonText(runningText));
-      const active = parseStages(parseJsonText(activeText));
+      rec.bodies.set('runningJobs', both.runningText);
+      rec.bodies.set('activeStages', both.activeText);
       const b = await readBoundary({ rest, ref, jobs: detail.jobs ?? [], stages: detail.stages ?? [], running, active, jobsAll: summary?.jobsAll, budget, signal });
       if (b) {
         budget -= b.requests;

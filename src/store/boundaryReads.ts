@@ -53,7 +53,9 @@ export function boundaryIds(i: Omit<BoundaryInput, 'rest' | 'ref' | 'budget' | '
   const finalStages = new Set(i.stages.filter((s) => FINAL_STAGE.has(s.status)).map((s) => s.stageId));
   const wasActive = i.stages.filter((s) => s.status === 'ACTIVE' && !activeNow.has(s.stageId)).map((s) => s.stageId);
   const stageIds = new Set<number>(wasActive);
-  const jobsOfInterest = [...i.running, ...i.jobs.filter((j) => jobIds.has(j.jobId))];
+  // Only jobs that ended: a running job's stages not active yet are pending (they come with the
+  // active list when they start, or by id when their job ends, skipped or not).
+  const jobsOfInterest = i.jobs.filter((j) => jobIds.has(j.jobId));
   for (const j of jobsOfInterest) for (const id of j.stageIds) if (!finalStages.has(id) && !activeNow.has(id)) stageIds.add(id);
   return { jobIds: [...jobIds].sort((a, b) => a - b), stageIds: [...stageIds].sort((a, b) => a - b) };
 }

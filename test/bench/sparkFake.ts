@@ -5,7 +5,7 @@
  * serves it as a 4.3.0 driver's Jetty does:
  *
  * - the REST API (`/api/v1/…`: applications, allexecutors, executors, jobs and `?status=running`,
- *   stages and `?status=active`, storage/rdd, environment, task summaries), `application/json`;
+ *   stages and `?status=active`, one job or stage by id, storage/rdd, environment, task summaries), `application/json`;
  * - the metrics servlet: `GET /metrics/json` answers 301 to `/metrics/json/`, which answers
  *   `text/json` (seen on 4.3.0, SPARK-FACTS.md "Cheap summaries");
  * - gzip when the client accepts it (Spark's GzipHandler, Jetty's minimum of 32 bytes), so the
@@ -94,6 +94,18 @@ export async function startFakeSpark(o: FakeSparkOptions): Promise<FakeSpark> {
     return b;
   };
   const appPrefix = `/api/v1/applications/${model.appId}`;
+  // The lists of the current tick by id, parsed once per tick when an item is first asked for.
+  let items: { tick: number; jobs: Map<number, string>; stages: Map<number, string> } | undefined;
+  const itemText = (list: 'jobs' | 'stages', id: number): string | undefined => {
+    if (items?.tick !== tick) {
+      const jobs = new Map<number, string>();
+      for (const j of JSON.parse(body('jobs').text.toString()) as { jobId: number }[]) jobs.set(j.jobId, JSON.stringify(j, null, 2));
+      const attempts = new Map<number, unknown[]>();
+      for (const st of JSON.parse(body('stages').text.toString()) as { stageId: number }[]) attempts.set(st.stageId, [...(attempts.get(st.stageId) ?? []), st]);
+      items = { tick, jobs, stages: new Map([...attempts].map(([k, v]) => [k, JSON.stringify(v, null, 2)])) };
+    }
+    return items[list].get(id);
+  };
 
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
@@ -115,6 +127,15 @@ export async function startFakeSpark(o: FakeSparkOptions): Promise<FakeSpark> {
       name = 'applications';
     } else if (u.pathname === appPrefix || u.pathname.startsWith(`${appPrefix}/`)) {
       name = routeApp(u.pathname.slice(appPrefix.length + 1).replace(/\/$/, ''), u.searchParams);
+    }
+    // One job (an object) or one stage's attempts (a list), as Spark answers jobs/{id} and stages/{id}.
+    const item = !name && u.pathname.startsWith(`${appPrefix}/`) ? /^(jobs|stages)\/(\d+)\/?$/.exec(u.pathname.slice(appPrefix.length + 1)) : null;
+    if (item) {
+      const text = itemText(item[1] as 'jobs' | 'stages', Number(item[2]));
+      if (text === undefined) return plain(404, `unknown ${item[1] === 'jobs' ? 'job' : 'stage'} ${item[2]}`);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return entry(200, Buffer.byteLength(text), Buffer.byteLength(text));
     }
     if (!name) return plain(404, `no such endpoint: ${u.pathname}`);
     const b = body(name);

@@ -150,4 +150,16 @@ describe('what a boundary reads by id', () => {
     const ids = boundaryIds({ jobs: [job(0, 'RUNNING', [0])], stages: [stage(0, 'ACTIVE')], running: [job(0, 'RUNNING', [0])], active: [stage(0, 'ACTIVE')], jobsAll: 1 });
     assert.deepEqual(ids, { jobIds: [], stageIds: [] });
   });
+
+  test('a job that began: its pending stages are not read (they come when they start, or when it ends)', () => {
+    const ids = boundaryIds({
+      jobs: [job(0, 'RUNNING', [0, 1])],
+      stages: [stage(0, 'ACTIVE'), stage(1, 'PENDING')],
+      running: [job(1, 'RUNNING', [2, 3])],
+      active: [stage(2, 'ACTIVE')],
+      jobsAll: 2,
+    });
+    // Job 0 ended: it and its stages 0 (was active) and 1 (pending then); job 1's stage 3 waits.
+    assert.deepEqual(ids, { jobIds: [0], stageIds: [0, 1] });
+  });
 });
