@@ -28,6 +28,8 @@ import { readSource } from './sourceReads';
 import { StoreReads } from './reads';
 import { RunRegistry } from './runs';
 import { CacheImpactStore } from './cacheImpacts';
+import { SeriesRecorder } from './series';
+import type { AppSeries } from '../model/series';
 
 export type { AppEntry } from '../model/entries';
 export type { DetailState, SourceError } from './appReads';
@@ -76,6 +78,16 @@ export interface StoreDeps {
   readonly log: Logger;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Folder where built-in series are saved when their application ends; none: kept in memory only. */
+  readonly seriesDir?: string;
+}
+
+/** A server the extension runs itself (its own History Server): a source like a configured one, in the `local` group. */
+export interface OwnSource {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly kind: SourceKind;
 }
 
 export interface WatchOptions {
@@ -107,6 +119,7 @@ export class Store {
   private readonly sources = new Map<string, SourceState>();
   /** Sources found by discovery, by id; a discovered driver that refuses twice is dropped. */
   private readonly discovered = new Map<string, SourceConfig>();
+  private own: readonly OwnSource[] = [];
   private readonly clients = new Map<string, { url: string; http: HttpClient }>();
   private readonly backoff = new Map<string, { failures: number; nextTryAt: number }>();
   private readonly records = new Map<string, AppRecord>();
@@ -128,6 +141,8 @@ export class Store {
   readonly cacheImpacts = new CacheImpactStore();
   /** Reads for one feature at a time (comparisons, dashboards), through the store's clients. */
   readonly reads: StoreReads;
+  /** Built-in series of the applications polled (model/series.ts): charts where Prometheus has none. */
+  private readonly seriesRec: SeriesRecorder;
 
   constructor(settings: StoreSettings, private readonly deps: StoreDeps) {
     this.settings = settings;
@@ -142,6 +157,7 @@ export class Store {
       refresh: () => this.refresh(),
       now: this.now,
     });
+    this.seriesRec = new SeriesRecorder({ dir: deps.seriesDir, warn: (m) => deps.log.warn(m) });
     this.runs.onDidChange(() => this.announce([ChangeKeys.runs]));
     this.cacheImpacts.onDidChange(() => this.announce([ChangeKeys.runs]));
   }
@@ -204,7 +220,30 @@ export class Store {
     return e ? alertsForApp(this.sparkAlerts(), e.app) : [];
   }
 
+  /**
+   * An application's built-in series: recorded while the store polled its executor list, or
+   * read back from the file saved when it ended. Undefined: none was recorded.
+   */
+  series(key: string): AppSeries | undefined {
+    const appId = this.entry(key)?.app.id ?? key.slice(key.indexOf('|') + 1);
+    return this.seriesRec.get(key, appId);
+  }
+
+  /** Memory held by every built-in series (the budget: 20 MB). */
+  seriesBytes(): number {
+    return this.seriesRec.bytes();
+  }
+
   // --- what features tell it -----------------------------------------------------------
+
+  /**
+   * The servers the extension runs itself (its own History Server), replacing the last list:
+   * read like configured sources, shown in the `local` group.
+   */
+  setOwnSources(list: readonly OwnSource[]): void {
+    this.own = list;
+    this.syncSources();
+  }
 
   /** Interest in an application's lists (an expanded node, an open lens). Dispose to end it. */
   watch(key: string, opts: WatchOptions = {}): { dispose(): void } {
@@ -296,6 +335,8 @@ export class Store {
   }
 
   dispose(): void {
+    // Series of applications still running are saved as they are: the window closes.
+    this.seriesRec.saveAll();
     this.disposed = true;
     this.scheduler.dispose();
     this.listeners.clear();
@@ -311,15 +352,21 @@ export class Store {
     return this.settings.configured.map((c) => ({ id: c.name, name: c.name, url: c.url, kind: c.kind, caFile: c.caFile, origin: 'settings' }));
   }
 
+  private ownSources(): SourceConfig[] {
+    // Own ids are prefixed so a configured source of the same name cannot take their place.
+    return this.own.map((o) => ({ id: `own:${o.id}`, name: o.name, url: o.url, kind: o.kind, origin: 'own' }));
+  }
+
   /** Makes the sources and their tasks match the settings and what discovery found. */
   private syncSources(): void {
     if (!this.started) return;
-    const configured = this.configuredSources();
+    const configured = [...this.configuredSources(), ...this.ownSources()];
     const urls = new Set(configured.map((c) => c.url));
     const allowed = new Set(discoveryPorts(this.settings.discovery));
     for (const [id, d] of this.discovered) if (!allowed.has(portOf(d.url)) || urls.has(d.url)) this.discovered.delete(id);
     const wanted = [...configured, ...this.discovered.values()];
     const groups = new Map(this.settings.configured.map((c) => [c.name, sourceGroup(c.url, c.group)]));
+    for (const o of this.ownSources()) groups.set(o.id, 'local');
     const ids = new Set(wanted.map((s) => s.id));
     let changed = false;
     for (const id of [...this.sources.keys()]) {
@@ -357,7 +404,7 @@ export class Store {
       ports.map(async (port) => {
         const found = await probeLocalPort(port, factory, signal, this.settings.requestTimeoutMs);
         if (!found || signal.aborted || this.disposed) return;
-        if (this.configuredSources().some((c) => c.url === found.url)) return;
+        if ([...this.configuredSources(), ...this.ownSources()].some((c) => c.url === found.url)) return;
         this.discovered.set(found.id, found);
         this.syncSources();
       }),
@@ -435,6 +482,13 @@ export class Store {
       if (!this.entryByKey.has(key) && !this.interests.has(key)) this.records.delete(key);
     }
     changed.push(...this.sigs.forget((k) => k.startsWith('app:') && !this.entryByKey.has(appKeyOf(k)) && !this.records.has(appKeyOf(k))));
+    // An application that finished, or left every source (its driver ended, no History Server):
+    // its series is complete and saved.
+    for (const key of this.seriesRec.liveKeys()) {
+      if (this.entryByKey.get(key)?.app.state === 'running') continue;
+      this.seriesRec.end(key);
+      changed.push(ChangeKeys.series(key));
+    }
     this.syncAppTasks();
     this.announce(changed);
   }
@@ -504,9 +558,24 @@ export class Store {
       warn: (m) => this.deps.log.warn(`${m} (via ${source.config.name})`),
     });
     if (signal.aborted) return;
-    this.announce([...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p))));
+    const keys = [...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p)));
+    if (this.sample(key, entry, rec, wanted)) keys.push(ChangeKeys.series(key));
+    this.announce(keys);
     // The summary showed a small application: its light watchers' lists are wanted now.
     if (this.wantedParts(key).size > wanted.size) this.scheduler.kick(`app:${key}`);
+  }
+
+  /**
+   * One point of a running application's built-in series after a good poll, from the lists as
+   * they are now: only when its executor list is wanted and was read within the status-bar
+   * interval (an unchanged list was not read again because the summary said nothing changed).
+   */
+  private sample(key: string, entry: AppEntry, rec: AppRecord, wanted: ReadonlySet<Part>): boolean {
+    const st = rec.state;
+    if (entry.app.state !== 'running' || st.stale || st.error || !wanted.has('executors')) return false;
+    const readAt = rec.memory.readAt.executors;
+    if (readAt === undefined || this.now() - readAt > this.settings.statusBarIntervalMs) return false;
+    return this.seriesRec.record(key, entry.app.id, this.now(), st.detail);
   }
 
   private announce(keys: Iterable<string>): void {

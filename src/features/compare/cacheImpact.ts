@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeatureContext } from '../../featureContext';
+import { isAlive } from '../../launcher/processes';
 import type { RunRecord } from '../../store/runs';
 import type { RunFileOptions } from '../runFile/runFile';
 import { cacheCallNear, CacheVariant } from '../../model/compareView';
@@ -28,15 +29,6 @@ export interface MeasureResult {
   readonly measurement: Measurement;
   readonly panel: ComparePanel;
   readonly impact?: CacheImpact;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The folder Run File with Observability writes event logs to (as runFile.ts decides it). */
@@ -61,7 +53,7 @@ function startedRun(rec: RunRecord): StartedRun {
       if (rec.exitCode !== undefined) {
         clearInterval(t);
         resolve(rec.exitCode);
-      } else if (rec.pid === undefined || !alive(rec.pid)) {
+      } else if (rec.pid === undefined || !isAlive(rec.pid)) {
         // Never started, or gone without a close event: give 'close' a moment, then call it failed.
         setTimeout(() => {
           clearInterval(t);
@@ -87,7 +79,7 @@ function startedRun(rec: RunRecord): StartedRun {
       };
       kill('SIGTERM');
       setTimeout(() => {
-        if (alive(rec.pid!)) kill('SIGKILL');
+        if (isAlive(rec.pid!)) kill('SIGKILL');
       }, 10_000).unref();
     },
   };
