@@ -18,6 +18,8 @@ export const enum Command {
   MeasureCacheImpact = 'sparkObservatory.measureCacheImpact',
   ToggleInlineHints = 'sparkObservatory.toggleInlineHints',
   ClearInlineHints = 'sparkObservatory.clearInlineHints',
+  /** Internal: a History Server over the Run-File event logs is needed now (features/localHistory). */
+  EnsureHistoryServer = 'sparkObservatory.ensureHistoryServer',
 }
 
 /** Commands VS Code makes for the view itself (not declared in package.json). */
@@ -41,6 +43,7 @@ export const COMMAND_IDS: readonly string[] = [
   Command.MeasureCacheImpact,
   Command.ToggleInlineHints,
   Command.ClearInlineHints,
+  Command.EnsureHistoryServer,
 ];
 
 export const VIEW_ID = 'sparkObservatory.applications';

@@ -75,6 +75,8 @@ export interface Config {
   readonly statusBarIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly historyMaxApplications: number;
+  /** Start Spark's own History Server over the Run-File event logs where none reads them. */
+  readonly historyStartOwn: boolean;
   readonly sparkSubmitPath: string;
   readonly prometheus: {
     /** `<profile>.<panel>.<series>` → PromQL; blank values left out. */
@@ -158,6 +160,7 @@ export function parseConfig(get: (key: string) => unknown): Config {
     statusBarIntervalMs: num('statusBarInterval') * 1000,
     requestTimeoutMs: num('requestTimeout') * 1000,
     historyMaxApplications: num('history.maxApplications'),
+    historyStartOwn: bool('history.startOwn', true),
     sparkSubmitPath: str('sparkSubmitPath', ''),
     prometheus: {
       queryOverrides: stringMap(get('prometheus.queryOverrides'), nonBlank),

@@ -274,6 +274,11 @@ export class Store {
     return this.interests.has(key);
   }
 
+  /** Whether the Spark view is visible (our own History Server is in use while it is). */
+  isViewVisible(): boolean {
+    return this.viewVisible;
+  }
+
   setViewVisible(visible: boolean): void {
     if (this.viewVisible === visible) return;
     this.viewVisible = visible;

@@ -265,6 +265,8 @@ export function registerCompare(f: FeatureContext): CompareHost {
   const host = new CompareHost(f);
   f.context.subscriptions.push(
     vscode.commands.registerCommand(Command.CompareRuns, async (arg1?: unknown, arg2?: unknown) => {
+      // Finished Run-File runs are listed by a History Server: the extension's own, where none reads them.
+      if (arg1 === undefined) await vscode.commands.executeCommand(Command.EnsureHistoryServer).then(undefined, () => undefined);
       const keys = await resolveKeys(f.store, arg1, arg2);
       return keys ? host.open({ a: { keys: [keys[0]] }, b: { keys: [keys[1]] } }) : undefined;
     }),

@@ -13,6 +13,7 @@ import type { FeatureContext } from '../../featureContext';
 import { buildSubmitCommand, commandLine, SubmitCommand } from '../../launcher/submitCommand';
 import { findSparkSubmit } from '../../launcher/sparkSubmit';
 import { anyFreePort, firstFreePort } from '../../launcher/freePort';
+import { runEventLogDir } from '../../launcher/runPaths';
 import type { RunRecord, RunRegistry } from '../../store/runs';
 
 
@@ -172,7 +173,7 @@ export class RunFileCommand implements vscode.Disposable {
       this.f.log.warn(`every driver port of the discovery range is taken; the run uses ${uiPort}, which discovery does not probe`);
     }
     const storage = this.f.context.globalStorageUri.fsPath;
-    const eventLogDir = settings.eventLogDir || path.join(storage, 'eventlog');
+    const eventLogDir = runEventLogDir(settings, storage);
     const runsDir = path.join(storage, 'runs');
     mkdirSync(eventLogDir, { recursive: true });
     mkdirSync(runsDir, { recursive: true });
@@ -215,6 +216,9 @@ export class RunFileCommand implements vscode.Disposable {
       (code) => {
         if (run.rec) this.runs.update(run.rec, { exitCode: code });
         void this.f.store.refresh();
+        // The run stays in the tree, comparable, with its hints: a History Server over its event
+        // log is needed now (the extension starts Spark's own where none reads the folder).
+        void vscode.commands.executeCommand(Command.EnsureHistoryServer, { sparkSubmit: found.path }).then(undefined, (e: unknown) => this.f.log.warn(`History Server: ${String(e)}`));
       },
     );
     const pid = pty.start();
