@@ -91,6 +91,13 @@ export type TimeRange = (typeof TIME_RANGES)[number];
 export const PANEL_UNITS = ['bytes', 'seconds', 'percent', 'count', 'bytesPerSecond', 'perSecond', 'cores'] as const;
 export type Unit = (typeof PANEL_UNITS)[number];
 
+/**
+ * Where a panel's or an overlay's data comes from: Prometheus, or the store's built-in series
+ * (the REST figures it polls, kept over time) when Prometheus has nothing for the application.
+ */
+export const DATA_SOURCES = ['prometheus', 'built-in'] as const;
+export type DataSource = (typeof DATA_SOURCES)[number];
+
 /** The id of the custom PromQL panel (the other ids are model/promql's PanelId). */
 export const CUSTOM_PANEL_ID = 'custom';
 
@@ -130,6 +137,8 @@ export interface PanelData {
   readonly queries: readonly string[];
   readonly stepSeconds: number;
   readonly profile?: string;
+  /** Which source the panel shows (absent: Prometheus). */
+  readonly source?: DataSource;
 }
 
 const isSeriesData = v.object({ label: v.str(2000), x: v.array(v.num), y: v.array(v.numOrNull) });
@@ -148,6 +157,7 @@ const isPanelData = v.object({
   queries: v.array(v.str(), 20),
   stepSeconds: v.num,
   profile: v.optional(v.str(100)),
+  source: v.optional(v.oneOf(DATA_SOURCES)),
 });
 
 /** Host → webview: who the dashboard is for (sent on ready and whenever it changes). */
@@ -306,6 +316,8 @@ export interface OverlayData {
   readonly a: { readonly x: readonly number[]; readonly y: readonly (number | null)[] };
   readonly b: { readonly x: readonly number[]; readonly y: readonly (number | null)[] };
   readonly maxX: number;
+  /** Which source the overlay shows (absent: Prometheus). */
+  readonly source?: DataSource;
 }
 
 /** Host → webview: everything the panel shows. */
@@ -364,6 +376,7 @@ export const CompareDataMessage = new IpcMessageType<CompareData>(
       a: isXY,
       b: isXY,
       maxX: v.num,
+      source: v.optional(v.oneOf(DATA_SOURCES)),
     }), 20),
     overlayNote: v.optional(v.str()),
     notes: v.array(v.str(), 50),
