@@ -9,6 +9,7 @@
  * 1 ms, so `refreshInterval: 2147484` was a tight polling loop and `requestTimeout: 715828`
  * (times 3 for the total deadline) made every request time out at once.
  */
+import { connectUiUrl, parseConnectUrl } from './connectServer';
 import type { SourceKind } from './types';
 import type { PathMapping } from './callSite';
 import { parsePathMappings } from './lineHints';
@@ -59,6 +60,11 @@ export interface ConfiguredSource {
   readonly kind?: SourceKind;
   readonly caFile?: string;
   readonly group?: string;
+  /**
+   * A Spark Connect server (`sc://host:port`, secrets dropped): the source is its driver UI
+   * (`uiUrl` when given, else the host at Spark's default UI port).
+   */
+  readonly connect?: string;
 }
 
 /** One snapshot of every setting of the extension. */
@@ -106,14 +112,18 @@ function readSources(raw: unknown): ConfiguredSource[] {
   for (const s of raw) {
     if (typeof s !== 'object' || s === null) continue;
     const o = s as Record<string, unknown>;
-    const url = typeof o.url === 'string' ? normaliseSourceUrl(o.url) : undefined;
+    // A Spark Connect server is read through its driver UI: the REST API of its application.
+    const target = typeof o.url === 'string' && /^sc:\/\//i.test(o.url.trim()) ? parseConnectUrl(o.url) : undefined;
+    const connectUi = target && connectUiUrl(target, undefined, typeof o.uiUrl === 'string' ? o.uiUrl : undefined);
+    const url = connectUi ? normaliseSourceUrl(connectUi) : typeof o.url === 'string' ? normaliseSourceUrl(o.url) : undefined;
     const name = typeof o.name === 'string' && o.name.trim() ? o.name.trim() : url;
     if (!url || !name || seen.has(name)) continue;
     seen.add(name);
     out.push({
       name,
       url,
-      kind: KINDS.includes(o.kind as SourceKind) ? (o.kind as SourceKind) : undefined,
+      ...(target ? { connect: `sc://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}` } : {}),
+      kind: target ? 'driver' : KINDS.includes(o.kind as SourceKind) ? (o.kind as SourceKind) : undefined,
       caFile: typeof o.caFile === 'string' && o.caFile ? o.caFile : undefined,
       group: typeof o.group === 'string' && o.group ? o.group : undefined,
     });

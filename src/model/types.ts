@@ -19,6 +19,8 @@ export interface SourceConfig {
   readonly caFile?: string;
   /** `own`: a server the extension started itself (its own History Server). */
   readonly origin: 'settings' | 'discovered' | 'own';
+  /** A Spark Connect server's connection string (secrets dropped), when the source is its driver UI. */
+  readonly connect?: string;
 }
 
 export type ApplicationState = 'running' | 'completed';

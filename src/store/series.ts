@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { AppSeries, decodeSeries, encodeSeries, sampleOf, SeriesBook } from '../model/series';
 import type { ApplicationDetail } from '../model/types';
+import type { AppEntry } from '../model/entries';
+import type { Part } from '../model/summary';
+import type { AppRecord } from './appReads';
 
 /** Saved series files kept at most (the oldest go first). */
 const MAX_FILES = 500;
@@ -45,6 +48,18 @@ export class SeriesRecorder {
     return true;
   }
 
+  /**
+   * After a good poll of an application, one point from its lists as they are now: only while
+   * it runs, its executor list is wanted and was read within `maxAgeMs` (an unchanged list is not
+   * read again: the summary said nothing changed). True when a point was added.
+   */
+  afterPoll(key: string, entry: AppEntry, rec: AppRecord, wanted: ReadonlySet<Part>, now: number, maxAgeMs: number): boolean {
+    const st = rec.state;
+    const readAt = rec.memory.readAt.executors;
+    if (entry.app.state !== 'running' || st.stale || st.error || !wanted.has('executors') || readAt === undefined || now - readAt > maxAgeMs) return false;
+    return this.record(key, entry.app.id, now, st.detail);
+  }
+
   /** The application ended (completed, or gone from every source): its series is saved once. */
   end(key: string): void {
     if (!this.book.get(key) || this.book.isEnded(key)) return;
@@ -55,6 +70,13 @@ export class SeriesRecorder {
   /** Keys with a series still being recorded. */
   liveKeys(): string[] {
     return this.book.keys().filter((k) => !this.book.isEnded(k));
+  }
+
+  /** Ends (and saves) every series whose application no longer runs; returns their keys. */
+  endedOf(running: (key: string) => boolean): string[] {
+    const ended = this.liveKeys().filter((k) => !running(k));
+    for (const k of ended) this.end(k);
+    return ended;
   }
 
   /** An application's series: in memory, else its saved file (read once, then kept in the budget). */

@@ -13,115 +13,34 @@
  *
  * It imports nothing from `vscode`, so integration tests drive it against a real Spark in Node.
  */
-import { HttpClient, HttpError } from '../sources/http';
-import { Alert } from '../sources/prometheus';
-import { detectKind, DiscoverySettings, discoveryPorts, probeLocalPort } from '../sources/discovery';
 import { alertsForApp, SparkAlert, sparkAlerts } from '../model/alerts';
-import { sourceGroup } from '../model/ports';
 import { AppEntry, mergeEntries } from '../model/entries';
 import { Part, PARTS } from '../model/summary';
-import type { MasterStatus, SourceConfig, SourceKind } from '../model/types';
 import { Scheduler } from './scheduler';
-import { ChangeKeys, Signatures } from './changes';
-import { AppRecord, DetailState, pollApp, SourceError, summariesPending, toSourceError } from './appReads';
-import { readSource } from './sourceReads';
+import { ChangeKeys, parseChangeKey, Signatures } from './changes';
+import { AppRecord, DetailState, pollApp, summariesPending } from './appReads';
+import { SourceSet } from './sourceSet';
 import { StoreReads } from './reads';
+import type { GroupState, SourceState, StoreDeps, StoreSettings, WatchOptions } from './types';
+import { LIGHT_MAX_STORAGE_MB } from './types';
 import { RunRegistry } from './runs';
 import { CacheImpactStore } from './cacheImpacts';
 import { SeriesRecorder } from './series';
 import type { AppSeries } from '../model/series';
+import type { OwnSource } from './types';
 
 export type { AppEntry } from '../model/entries';
 export type { DetailState, SourceError } from './appReads';
 export { toSourceError } from './appReads';
-
-export interface StoreSettings {
-  readonly configured: readonly (Omit<SourceConfig, 'id' | 'origin'> & { group?: string })[];
-  readonly discovery: DiscoverySettings;
-  readonly refreshIntervalMs: number;
-  readonly statusBarIntervalMs: number;
-  readonly requestTimeoutMs: number;
-  readonly historyMaxApplications: number;
-}
-
-export interface Logger {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
-
-/** What the store knows of one source. `apps` and `master` are the last good answers. */
-export interface SourceState {
-  readonly config: SourceConfig;
-  readonly group: string;
-  readonly kind?: SourceKind;
-  readonly status: 'pending' | 'ok' | 'error';
-  readonly error?: SourceError;
-  readonly lastOkAt?: number;
-  readonly apps: readonly import('../model/types').Application[];
-  readonly master?: MasterStatus;
-  /** Applications Prometheus has series for (e.g. drivers in Kubernetes), by application_id label. */
-  readonly prometheusApps: readonly { id: string; name: string; executors: number }[];
-  /** Prometheus sources: the alerts of the last good answer of /api/v1/alerts. */
-  readonly alerts?: readonly Alert[];
-}
-
-export interface GroupState {
-  readonly name: string;
-  readonly sources: readonly SourceState[];
-  readonly apps: readonly AppEntry[];
-  readonly master?: MasterStatus;
-}
-
-export interface StoreDeps {
-  readonly makeClient: (source: SourceConfig, timeoutMs: number) => Promise<HttpClient> | HttpClient;
-  readonly log: Logger;
-  readonly now?: () => number;
-  readonly random?: () => number;
-  /** Folder where built-in series are saved when their application ends; none: kept in memory only. */
-  readonly seriesDir?: string;
-}
-
-/** A server the extension runs itself (its own History Server): a source like a configured one, in the `local` group. */
-export interface OwnSource {
-  readonly id: string;
-  readonly name: string;
-  readonly url: string;
-  readonly kind: SourceKind;
-}
-
-export interface WatchOptions {
-  /** The lists wanted (default: all of them). */
-  readonly parts?: readonly Part[];
-  /**
-   * Someone shows its figures as they change (inline hints, lenses in a visible editor): while
-   * it runs the store polls it at the refresh interval even when the Spark view is hidden.
-   */
-  readonly live?: boolean;
-  /**
-   * Wanted only while the application is small (the status bar's counts): its driver counts at
-   * most LIGHT_MAX_STORAGE_MB of storage memory. A large cluster's lists are read only when
-   * someone opens them.
-   */
-  readonly light?: boolean;
-}
-
-/** 64 GiB of storage memory: about a hundred 1 GiB executors. */
-export const LIGHT_MAX_STORAGE_MB = 65_536;
+export type { GroupState, Logger, OwnSource, SourceState, StoreDeps, StoreSettings, WatchOptions } from './types';
+export { LIGHT_MAX_STORAGE_MB } from './types';
 
 export type ChangeListener = (keys: ReadonlySet<string>) => void;
-
-const MAX_BACKOFF_MS = 60_000;
 
 export class Store {
   private settings: StoreSettings;
   private readonly scheduler: Scheduler;
-  private readonly sources = new Map<string, SourceState>();
-  /** Sources found by discovery, by id; a discovered driver that refuses twice is dropped. */
-  private readonly discovered = new Map<string, SourceConfig>();
-  private own: readonly OwnSource[] = [];
-  private readonly clients = new Map<string, { url: string; http: HttpClient }>();
-  private readonly backoff = new Map<string, { failures: number; nextTryAt: number }>();
+  private readonly sourceSet: SourceSet;
   private readonly records = new Map<string, AppRecord>();
   private readonly interests = new Map<string, Map<number, { parts: ReadonlySet<Part>; live: boolean; light: boolean }>>();
   private nextInterest = 1;
@@ -135,7 +54,6 @@ export class Store {
   private started = false;
   private disposed = false;
   private readonly now: () => number;
-  private readonly random: () => number;
   /** Run File's runs and Measure Cache Impact's results: state the features share. */
   readonly runs = new RunRegistry();
   readonly cacheImpacts = new CacheImpactStore();
@@ -147,13 +65,25 @@ export class Store {
   constructor(settings: StoreSettings, private readonly deps: StoreDeps) {
     this.settings = settings;
     this.now = deps.now ?? Date.now;
-    this.random = deps.random ?? Math.random;
+    const random = deps.random ?? Math.random;
     this.scheduler = new Scheduler({ error: (m) => deps.log.error(`poll failed: ${m}`) });
+    this.sourceSet = new SourceSet({
+      scheduler: this.scheduler,
+      makeClient: deps.makeClient,
+      log: deps.log,
+      settings: () => this.settings,
+      now: this.now,
+      random,
+      viewVisible: () => this.viewVisible,
+      started: () => this.started,
+      disposed: () => this.disposed,
+      publish: () => this.publishSources(),
+    });
     this.reads = new StoreReads({
       entry: (k) => this.entry(k),
-      source: (id) => this.sources.get(id),
-      sources: () => [...this.sources.values()],
-      client: (cfg) => this.client(cfg),
+      source: (id) => this.sourceSet.states.get(id),
+      sources: () => [...this.sourceSet.states.values()],
+      client: (cfg) => this.sourceSet.client(cfg),
       refresh: () => this.refresh(),
       now: this.now,
     });
@@ -176,7 +106,7 @@ export class Store {
   }
 
   allSources(): SourceState[] {
-    return [...this.sources.values()];
+    return [...this.sourceSet.states.values()];
   }
 
   applications(): readonly AppEntry[] {
@@ -185,7 +115,7 @@ export class Store {
 
   groups(): GroupState[] {
     const byName = new Map<string, { sources: SourceState[]; apps: AppEntry[] }>();
-    for (const s of this.sources.values()) {
+    for (const s of this.sourceSet.states.values()) {
       const g = byName.get(s.group) ?? { sources: [], apps: [] };
       g.sources.push(s);
       byName.set(s.group, g);
@@ -206,12 +136,12 @@ export class Store {
   }
 
   source(id: string): SourceState | undefined {
-    return this.sources.get(id);
+    return this.sourceSet.states.get(id);
   }
 
   /** Firing alerts about Spark from every Prometheus source. */
   sparkAlerts(): SparkAlert[] {
-    return sparkAlerts([...this.sources.values()].flatMap((s) => s.alerts ?? []));
+    return sparkAlerts([...this.sourceSet.states.values()].flatMap((s) => s.alerts ?? []));
   }
 
   /** Firing Spark alerts of one application (by its id label, else its name). */
@@ -241,8 +171,7 @@ export class Store {
    * read like configured sources, shown in the `local` group.
    */
   setOwnSources(list: readonly OwnSource[]): void {
-    this.own = list;
-    this.syncSources();
+    this.sourceSet.setOwn(list);
   }
 
   /** Interest in an application's lists (an expanded node, an open lens). Dispose to end it. */
@@ -295,16 +224,14 @@ export class Store {
   updateSettings(settings: StoreSettings): void {
     this.settings = settings;
     // Configured sources may have changed: URLs, CAs and credentials are read again.
-    this.clients.clear();
-    this.backoff.clear();
-    this.syncSources();
+    this.sourceSet.reset();
+    this.sourceSet.sync();
     for (const k of this.scheduler.keys()) this.scheduler.kick(k);
   }
 
   /** Credentials changed for a source: its client is rebuilt on the next request. */
   forgetClient(sourceId: string): void {
-    this.clients.delete(sourceId);
-    this.backoff.delete(sourceId);
+    this.sourceSet.forget(sourceId);
     this.scheduler.kick(`source:${sourceId}`);
   }
 
@@ -312,8 +239,8 @@ export class Store {
     if (this.started || this.disposed) return;
     this.started = true;
     this.scheduler.setPaused(!this.focused);
-    this.scheduler.ensure('discovery', { interval: () => this.sourceInterval(), run: (s) => this.discover(s) });
-    this.syncSources();
+    this.scheduler.ensure('discovery', { interval: () => this.sourceSet.interval(), run: (s) => this.sourceSet.discover(s) });
+    this.sourceSet.sync();
   }
 
   /**
@@ -322,7 +249,7 @@ export class Store {
    * a read in flight is followed by another.
    */
   async refresh(): Promise<void> {
-    this.backoff.clear();
+    this.sourceSet.clearBackoff();
     await this.pollNow(true);
   }
 
@@ -349,130 +276,14 @@ export class Store {
 
   // --- sources -------------------------------------------------------------------------
 
-  private sourceInterval(): number {
-    return this.viewVisible ? this.settings.refreshIntervalMs : this.settings.statusBarIntervalMs;
-  }
-
-  private configuredSources(): SourceConfig[] {
-    return this.settings.configured.map((c) => ({ id: c.name, name: c.name, url: c.url, kind: c.kind, caFile: c.caFile, origin: 'settings' }));
-  }
-
-  private ownSources(): SourceConfig[] {
-    // Own ids are prefixed so a configured source of the same name cannot take their place.
-    return this.own.map((o) => ({ id: `own:${o.id}`, name: o.name, url: o.url, kind: o.kind, origin: 'own' }));
-  }
-
-  /** Makes the sources and their tasks match the settings and what discovery found. */
-  private syncSources(): void {
-    if (!this.started) return;
-    const configured = [...this.configuredSources(), ...this.ownSources()];
-    const urls = new Set(configured.map((c) => c.url));
-    const allowed = new Set(discoveryPorts(this.settings.discovery));
-    for (const [id, d] of this.discovered) if (!allowed.has(portOf(d.url)) || urls.has(d.url)) this.discovered.delete(id);
-    const wanted = [...configured, ...this.discovered.values()];
-    const groups = new Map(this.settings.configured.map((c) => [c.name, sourceGroup(c.url, c.group)]));
-    for (const o of this.ownSources()) groups.set(o.id, 'local');
-    const ids = new Set(wanted.map((s) => s.id));
-    let changed = false;
-    for (const id of [...this.sources.keys()]) {
-      if (ids.has(id)) continue;
-      this.sources.delete(id);
-      this.scheduler.remove(`source:${id}`);
-      changed = true;
-    }
-    for (const cfg of wanted) {
-      const prev = this.sources.get(cfg.id);
-      const group = groups.get(cfg.id) ?? sourceGroup(cfg.url);
-      if (!prev || prev.config.url !== cfg.url || prev.group !== group || prev.config.kind !== cfg.kind || prev.config.caFile !== cfg.caFile) {
-        this.sources.set(cfg.id, prev && prev.config.url === cfg.url ? { ...prev, config: cfg, group } : { config: cfg, group, status: 'pending', apps: [], prometheusApps: [] });
-        changed = true;
-      }
-      this.scheduler.ensure(`source:${cfg.id}`, {
-        interval: () => {
-          const b = this.backoff.get(cfg.id);
-          return Math.max(this.sourceInterval(), b ? b.nextTryAt - this.now() : 0);
-        },
-        run: (signal, force) => this.readOne(cfg.id, signal, force),
-      });
-    }
-    if (changed) this.publishSources();
-  }
-
-  /** Probes the loopback ports no source answers on yet; each find is published as it comes. */
-  private async discover(signal: AbortSignal): Promise<void> {
-    const known = new Set([...this.sources.values()].map((s) => portOf(s.config.url)));
-    const ports = discoveryPorts(this.settings.discovery).filter((p) => !known.has(p));
-    const factory = (s: { url: string; id: string }, timeoutMs: number) =>
-      // Discovery probes carry no credentials.
-      this.deps.makeClient({ id: s.id, name: s.id, url: s.url, origin: 'discovered' }, timeoutMs);
-    await Promise.all(
-      ports.map(async (port) => {
-        const found = await probeLocalPort(port, factory, signal, this.settings.requestTimeoutMs);
-        if (!found || signal.aborted || this.disposed) return;
-        if ([...this.configuredSources(), ...this.ownSources()].some((c) => c.url === found.url)) return;
-        this.discovered.set(found.id, found);
-        this.syncSources();
-      }),
-    );
-  }
-
-  private async client(source: SourceConfig): Promise<HttpClient> {
-    const c = this.clients.get(source.id);
-    if (c && c.url === source.url) return c.http;
-    const http = await this.deps.makeClient(source, this.settings.requestTimeoutMs);
-    this.clients.set(source.id, { url: source.url, http });
-    return http;
-  }
-
-  private noteFailure(id: string): number {
-    const failures = (this.backoff.get(id)?.failures ?? 0) + 1;
-    // Exponential with full jitter in [0.5, 1.5): sources that fail together don't retry together.
-    const base = Math.min(MAX_BACKOFF_MS, this.settings.refreshIntervalMs * 2 ** Math.min(failures - 1, 6));
-    this.backoff.set(id, { failures, nextTryAt: this.now() + base * (0.5 + this.random()) });
-    return failures;
-  }
-
-  private async readOne(id: string, signal: AbortSignal, force: boolean): Promise<void> {
-    const base = this.sources.get(id);
-    if (!base) return;
-    const b = this.backoff.get(id);
-    if (!force && b && this.now() < b.nextTryAt) return;
-    const cfg = base.config;
-    try {
-      const http = await this.client(cfg);
-      const kind = cfg.kind ?? base.kind ?? (await detectKind(http, signal));
-      if (!kind) throw new HttpError('malformed', 'not a Spark driver, History Server, standalone Master or Prometheus');
-      const r = await readSource(kind, http, this.settings.historyMaxApplications, signal);
-      if (signal.aborted || this.sources.get(id) !== base) return;
-      this.sources.set(id, { ...base, apps: r.apps, master: r.master, prometheusApps: r.prometheusApps, alerts: r.alerts ?? base.alerts, kind, status: 'ok', error: undefined, lastOkAt: this.now() });
-      this.backoff.delete(id);
-    } catch (e) {
-      if (signal.aborted || this.sources.get(id) !== base) return;
-      const err = toSourceError(e, this.now());
-      const failures = this.noteFailure(id);
-      // A discovered driver that refuses has ended: after a second refusal its port is dropped
-      // (the History Server, if any, serves its application from then on).
-      if (cfg.origin === 'discovered' && err.kind === 'refused' && failures >= 2) {
-        this.discovered.delete(id);
-        this.syncSources();
-        this.publishSources();
-        return;
-      }
-      if (base.status !== 'error' || base.error?.message !== err.message) this.deps.log.warn(`${cfg.name} (${cfg.url}): ${err.message}`);
-      // The last good data stays; the state says it is stale and since when.
-      this.sources.set(id, { ...base, status: 'error', error: err });
-    }
-    this.publishSources();
-  }
-
   /** After a source changed: entries, application tasks, and the keys to announce. */
   private publishSources(): void {
     const changed: string[] = [];
     // A failing source's error time is part of it: its age on screen keeps moving.
-    if (this.sigs.changed(ChangeKeys.sources, [...this.sources.values()].map((s) => [s.config.id, s.config.url, s.group, s.status, s.kind, s.error?.message, s.error?.at, s.master]))) changed.push(ChangeKeys.sources);
-    if (this.sigs.changed(ChangeKeys.alerts, [...this.sources.values()].map((s) => s.alerts ?? null))) changed.push(ChangeKeys.alerts);
+    if (this.sigs.changed(ChangeKeys.sources, [...this.sourceSet.states.values()].map((s) => [s.config.id, s.config.url, s.group, s.status, s.kind, s.error?.message, s.error?.at, s.master]))) changed.push(ChangeKeys.sources);
+    if (this.sigs.changed(ChangeKeys.alerts, [...this.sourceSet.states.values()].map((s) => s.alerts ?? null))) changed.push(ChangeKeys.alerts);
     const entries = mergeEntries(
-      [...this.sources.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps })),
+      [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps })),
     );
     this.entries = entries;
     this.entryByKey = new Map(entries.map((e) => [e.key, e]));
@@ -486,14 +297,14 @@ export class Store {
     for (const key of [...this.records.keys()]) {
       if (!this.entryByKey.has(key) && !this.interests.has(key)) this.records.delete(key);
     }
-    changed.push(...this.sigs.forget((k) => k.startsWith('app:') && !this.entryByKey.has(appKeyOf(k)) && !this.records.has(appKeyOf(k))));
+    const gone = (k: string) => {
+      const appKey = parseChangeKey(k)?.appKey;
+      return appKey !== undefined && !this.entryByKey.has(appKey) && !this.records.has(appKey);
+    };
+    changed.push(...this.sigs.forget(gone));
     // An application that finished, or left every source (its driver ended, no History Server):
     // its series is complete and saved.
-    for (const key of this.seriesRec.liveKeys()) {
-      if (this.entryByKey.get(key)?.app.state === 'running') continue;
-      this.seriesRec.end(key);
-      changed.push(ChangeKeys.series(key));
-    }
+    for (const key of this.seriesRec.endedOf((k) => this.entryByKey.get(k)?.app.state === 'running')) changed.push(ChangeKeys.series(key));
     this.syncAppTasks();
     this.announce(changed);
   }
@@ -541,7 +352,7 @@ export class Store {
     if (!entry || (entry.via !== 'driver' && entry.via !== 'history')) return;
     const rec = this.records.get(key) ?? new AppRecord();
     this.records.set(key, rec);
-    const source = this.sources.get(entry.sourceId);
+    const source = this.sourceSet.states.get(entry.sourceId);
     if (!source) return;
     if (entry.stale) {
       // Its source just failed: the details would too. The last good ones stay, marked stale.
@@ -554,7 +365,7 @@ export class Store {
     const wanted = this.wantedParts(key);
     const changed = await pollApp(rec, {
       entry,
-      http: await this.client(source.config),
+      http: await this.sourceSet.client(source.config),
       wanted,
       force,
       now: this.now,
@@ -564,23 +375,10 @@ export class Store {
     });
     if (signal.aborted) return;
     const keys = [...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p)));
-    if (this.sample(key, entry, rec, wanted)) keys.push(ChangeKeys.series(key));
+    if (this.seriesRec.afterPoll(key, entry, rec, wanted, this.now(), this.settings.statusBarIntervalMs)) keys.push(ChangeKeys.series(key));
     this.announce(keys);
     // The summary showed a small application: its light watchers' lists are wanted now.
     if (this.wantedParts(key).size > wanted.size) this.scheduler.kick(`app:${key}`);
-  }
-
-  /**
-   * One point of a running application's built-in series after a good poll, from the lists as
-   * they are now: only when its executor list is wanted and was read within the status-bar
-   * interval (an unchanged list was not read again because the summary said nothing changed).
-   */
-  private sample(key: string, entry: AppEntry, rec: AppRecord, wanted: ReadonlySet<Part>): boolean {
-    const st = rec.state;
-    if (entry.app.state !== 'running' || st.stale || st.error || !wanted.has('executors')) return false;
-    const readAt = rec.memory.readAt.executors;
-    if (readAt === undefined || this.now() - readAt > this.settings.statusBarIntervalMs) return false;
-    return this.seriesRec.record(key, entry.app.id, this.now(), st.detail);
   }
 
   private announce(keys: Iterable<string>): void {
@@ -596,16 +394,4 @@ export class Store {
       }
     }
   }
-}
-
-function appKeyOf(changeKey: string): string {
-  const rest = changeKey.slice(4);
-  const bar = rest.indexOf('|');
-  const colon = rest.lastIndexOf(':');
-  return colon > bar ? rest.slice(0, colon) : rest;
-}
-
-function portOf(url: string): number {
-  const u = new URL(url);
-  return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
 }

@@ -135,3 +135,20 @@ describe('what a workspace could abuse', () => {
     for (const r of restricted) assert.ok(props[r], r);
   });
 });
+
+describe('a Spark Connect server as a source', () => {
+  const sources = (list: unknown) => parseConfig((k) => (k === 'sources' ? list : undefined)).sources;
+
+  test('sc://host:port is read through its driver UI, at Spark\'s default port unless uiUrl says otherwise', () => {
+    assert.deepEqual(sources([{ name: 'connect', url: 'sc://spark.example:15002/;user_id=alice;token=s3cret' }]), [
+      { name: 'connect', url: 'http://spark.example:4040', connect: 'sc://spark.example:15002', kind: 'driver', caFile: undefined, group: undefined },
+    ]);
+    assert.deepEqual(sources([{ name: 'c', url: 'sc://10.1.2.3', uiUrl: 'https://gw.example/spark-ui/' }])[0], {
+      name: 'c', url: 'https://gw.example/spark-ui', connect: 'sc://10.1.2.3:15002', kind: 'driver', caFile: undefined, group: undefined,
+    });
+  });
+
+  test('the token never reaches the snapshot', () => {
+    assert.ok(!JSON.stringify(sources([{ name: 'c', url: 'sc://h:15002/;token=s3cret' }])).includes('s3cret'));
+  });
+});

@@ -16,7 +16,7 @@ import { HasApp, MessageNode, Node, NodeContext, treeItem, UiPage } from './node
 import { appChildren } from './appNodes';
 
 function sourceLabel(s: SourceState): string {
-  return `${s.config.name} (${s.kind ?? 'unknown kind'})`;
+  return `${s.config.name} (${s.config.connect ? `Spark Connect server ${s.config.connect}` : (s.kind ?? 'unknown kind')})`;
 }
 
 export class GroupNode extends Node {
