@@ -85,6 +85,7 @@ export class Store {
       sources: () => [...this.sourceSet.states.values()],
       client: (cfg) => this.sourceSet.client(cfg),
       refresh: () => this.refresh(),
+      series: (k) => this.series(k),
       now: this.now,
     });
     this.seriesRec = new SeriesRecorder({ dir: deps.seriesDir, warn: (m) => deps.log.warn(m) });
