@@ -178,6 +178,8 @@ interface Card {
   readonly canvas: HTMLCanvasElement;
   readonly message: HTMLElement;
   readonly note: HTMLElement;
+  /** Which source the panel shows (Prometheus or the built-in series). */
+  readonly source: HTMLElement;
   chart?: Chart<'line', Point[]>;
   data?: PanelData;
   hidden: Set<string>;
@@ -210,12 +212,13 @@ function makeCard(id: string, title: string, parent: HTMLElement, existingRoot?:
   canvasBox.append(canvas);
   const message = el('div', 'panel-message');
   const note = el('div', 'panel-note');
-  body.append(message, canvasBox, note);
+  const source = el('div', 'panel-source');
+  body.append(message, canvasBox, note, source);
   if (!existingRoot) {
     root.append(body);
     parent.append(root);
   }
-  const card: Card = { id, root, title: h, body, canvasBox, canvas, message, note, hidden: new Set() };
+  const card: Card = { id, root, title: h, body, canvasBox, canvas, message, note, source, hidden: new Set() };
   cards.set(id, card);
   return card;
 }
@@ -346,6 +349,9 @@ function render(c: Card, p: PanelData): void {
   if (p.error) {
     c.message.classList.add('error');
     c.message.append(el('span', 'codicon codicon-error'), el('strong', undefined, ` ${p.error.errorType}: `), el('span', undefined, p.error.message));
+  } else if (p.missing && p.source === 'built-in') {
+    c.message.classList.add('info');
+    c.message.append(el('span', 'codicon codicon-info'), el('span', undefined, ' Not in the built-in series; needs: '), el('code', undefined, p.missing));
   } else if (p.missing) {
     c.message.classList.add('info');
     c.message.append(el('span', 'codicon codicon-info'), el('span', undefined, ' No data for this application. Turn on: '), el('code', undefined, p.missing));
@@ -357,6 +363,8 @@ function render(c: Card, p: PanelData): void {
   show(c.message, c.message.childNodes.length > 0);
   c.note.textContent = p.note ?? '';
   show(c.note, !!p.note);
+  c.source.textContent = p.source === 'built-in' ? 'Source: built-in series (REST figures polled by the extension)' : 'Source: Prometheus';
+  c.root.dataset.source = p.source ?? 'prometheus';
   c.root.title = p.queries.join('\n');
 
   const drawable = !p.missing && !p.error && p.series.length > 0;
@@ -447,6 +455,10 @@ function onData(d: DataParams): void {
     render(c, p);
   }
   const steps = [...new Set(d.panels.filter((p) => !p.missing).map((p) => p.stepSeconds))];
+  if (d.panels.length > 0 && d.panels.every((p) => p.source === 'built-in')) {
+    setStatus(['built-in series: no Prometheus has this application', steps.length ? `a point every ${steps.join('/')} s` : '', `updated ${fmtTime(d.fetchedAt, true, false)}`], d.problem);
+    return;
+  }
   setStatus(
     [
       d.profiles.length ? `profile ${d.profiles.join(', ')}` : 'no Spark metrics found for this application',
