@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { FeatureContext } from '../../featureContext';
 import type { Config } from '../../config';
+import { builtinDashboard } from './builtinData';
 import type { AppEntry, Store } from '../../store/store';
 import { appKeyArg } from '../../ui/commandArgs';
 import { dashboardHtml } from './dashboardHtml';
@@ -162,6 +163,12 @@ export class DashboardPanel {
     return this.host.f.config.value.prometheus;
   }
   private readonly subs: vscode.Disposable[] = [];
+  /**
+   * While open, the dashboard watches its application's executor and stage lists, live: the
+   * store's built-in series get a point at every refresh interval, for the panels to draw when
+   * Prometheus has nothing for the application.
+   */
+  private watch: { dispose(): void } | undefined;
   /** What the last refresh posted, for the extension's own tests. */
   lastData: DataParams | undefined;
 
@@ -186,7 +193,9 @@ export class DashboardPanel {
       panel.onDidChangeViewState(() => this.visibilityChanged()),
       panel.onDidDispose(() => this.dispose()),
       host.store.onDidChange(() => this.storeChanged()),
+      { dispose: () => this.watch?.dispose() },
     );
+    this.watch = host.store.watch(state.appKey, { parts: ['executors', 'stages'], live: true });
   }
 
   get appKey(): string {
@@ -354,17 +363,27 @@ export class DashboardPanel {
     const e = this.entry;
     const empty = { panels: [], fetchedAt: now, start: 0, end: 0, profiles: [], scrapeIntervalSeconds: 0 };
     if (!e) return { ...empty, problem: 'Waiting for the application to be listed by a source…' };
+    const app = dashboardApp(e, this.host.store);
+    const window = timeWindow(this.state.range, app, now);
+    const widthOf = (id: string) => this.widths[id] ?? this.widths.default ?? DEFAULT_WIDTH_PX;
+    // Prometheus wherever it has the application; else the store's built-in series.
+    const builtin = () => builtinDashboard(this.host.store.series(this.state.appKey), window, widthOf, now);
     const prom = await this.host.store.reads.prometheusFor(this.state.appKey);
     if (!prom) {
-      return { ...empty, problem: 'No Prometheus source: add one (Spark: Add Source…) or run Prometheus on 127.0.0.1:9090 scraping the driver.' };
+      this.lastStepSeconds = 0;
+      return builtin() ?? { ...empty, problem: 'No Prometheus source, and no built-in series yet: the extension records them while it polls a running application (keep this dashboard open while it runs).' };
     }
-    const app = dashboardApp(e, this.host.store);
     if (!this.detection || this.detection.appId !== app.id || now - this.detection.at > REDETECT_MS) {
       this.detection = { value: await detect(prom, app, this.settings.scrapeIntervalSeconds, signal), at: now, appId: app.id };
     }
     const detection = this.detection.value;
-    const window = timeWindow(this.state.range, app, now);
-    const widthOf = (id: string) => this.widths[id] ?? this.widths.default ?? DEFAULT_WIDTH_PX;
+    const own = detection.detected.profiles.length === 0 ? builtin() : undefined;
+    if (own) {
+      // Prometheus may start scraping it any moment (a new target): asked again within 30 s.
+      if (now - this.detection.at > 30_000) this.detection = undefined;
+      this.lastStepSeconds = 0;
+      return own;
+    }
     // Each panel's step follows its own canvas width; the rate window follows the step.
     const plansByStep = new Map<number, ReturnType<typeof planPanels>>();
     const reqs: PanelRequest[] = PANELS.map((p) => {
