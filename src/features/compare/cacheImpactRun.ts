@@ -167,8 +167,9 @@ export async function measureCacheImpact(deps: MeasureDeps, runsPerVariant: numb
         for (const id of fresh) {
           const e = listed(id);
           if (!e || checked.has(id)) continue;
-          checked.add(id);
+          // A read that timed out (the History Server still replaying the log) is tried again.
           const env = await store.reads.environment(e.key).catch(() => undefined);
+          if (env) checked.add(id);
           if (env && env.sparkProperties['spark.ui.port'] === portOf(run.requestedUiUrl)) appId = id;
         }
       }
@@ -180,6 +181,13 @@ export async function measureCacheImpact(deps: MeasureDeps, runsPerVariant: numb
           `turn on sparkObservatory.history.startOwn, run one over ${deps.eventLogDir ?? 'the runs\' event-log folder'} (spark.history.fs.logDirectory), or point sparkObservatory.run.eventLogDir at its folder.`,
         );
       }
+      await sleep(pollMs, signal);
+    }
+    // The History Server replays a finished application's event log at its first read, which on
+    // a busy machine outlasts a request's timeout: read it once here (retrying until the
+    // deadline), so the comparison's reads find it loaded.
+    while (!(await store.reads.environment(key).then(() => true, () => false)) && now() <= deadline) {
+      check();
       await sleep(pollMs, signal);
     }
     done.push({ variant, appId, key, exitCode: code });
