@@ -151,10 +151,7 @@ export class Store {
     return e ? alertsForApp(this.sparkAlerts(), e.app) : [];
   }
 
-  /**
-   * An application's built-in series: recorded while the store polled its executor list, or
-   * read back from the file saved when it ended. Undefined: none was recorded.
-   */
+  /** An application's built-in series (recorded while polled, or read back from its saved file). */
   series(key: string): AppSeries | undefined {
     const appId = this.entry(key)?.app.id ?? key.slice(key.indexOf('|') + 1);
     return this.seriesRec.get(key, appId);
@@ -286,6 +283,7 @@ export class Store {
     const entries = mergeEntries(
       [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps })),
     );
+    const servedBefore = new Map([...this.entryByKey].map(([k, e]) => [k, e.sourceId]));
     this.entries = entries;
     this.entryByKey = new Map(entries.map((e) => [e.key, e]));
     if (this.sigs.changed(ChangeKeys.apps, entries.map((e) => e.key))) changed.push(ChangeKeys.apps);
@@ -294,9 +292,12 @@ export class Store {
       const { lastUpdated: _ignored, ...app } = e.app;
       if (this.sigs.changed(ChangeKeys.app(e.key), [app, e.via, e.sourceId, e.stale])) changed.push(ChangeKeys.app(e.key));
     }
-    // Applications that left every source: their records go, unless someone still looks.
+    // Records of applications that left every source go, unless someone looks; so do unwatched
+    // ones whose serving source changed (a dead driver's stale state is not the History Server's).
     for (const key of [...this.records.keys()]) {
-      if (!this.entryByKey.has(key) && !this.interests.has(key)) this.records.delete(key);
+      if (this.interests.has(key)) continue;
+      const now = this.entryByKey.get(key);
+      if (!now || now.sourceId !== servedBefore.get(key)) this.records.delete(key);
     }
     const gone = (k: string) => {
       const appKey = parseChangeKey(k)?.appKey;
