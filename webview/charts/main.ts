@@ -355,6 +355,9 @@ function render(c: Card, p: PanelData): void {
   } else if (p.missing) {
     c.message.classList.add('info');
     c.message.append(el('span', 'codicon codicon-info'), el('span', undefined, ' No data for this application. Turn on: '), el('code', undefined, p.missing));
+  } else if (p.series.length === 0 && p.source === 'built-in') {
+    c.message.classList.add('info');
+    c.message.append(el('span', undefined, 'Not reported by this application yet (–).'));
   } else if (p.series.length === 0) {
     c.message.classList.add('info');
     c.message.append(el('span', undefined, 'The query returned no series.'));
@@ -456,7 +459,8 @@ function onData(d: DataParams): void {
   }
   const steps = [...new Set(d.panels.filter((p) => !p.missing).map((p) => p.stepSeconds))];
   if (d.panels.length > 0 && d.panels.every((p) => p.source === 'built-in')) {
-    setStatus(['built-in series: no Prometheus has this application', steps.length ? `a point every ${steps.join('/')} s` : '', `updated ${fmtTime(d.fetchedAt, true, false)}`], d.problem);
+    const every = steps.filter((s) => s > 0);
+    setStatus(['built-in series: no Prometheus has this application', every.length ? `a point every ${every.join('/')} s` : 'first point', `updated ${fmtTime(d.fetchedAt, true, false)}`], d.problem);
     return;
   }
   setStatus(
