@@ -120,8 +120,11 @@ describe('local work with nothing but pyspark, in the workbench', () => {
       await openViewContainer(page, 'Spark');
       await waitForView(page, 'Applications');
       await openFile(page, 'seed.py');
+      // As a newcomer does: the lens above the SparkSession.
+      const lens = page.locator('.codelens-decoration a', { hasText: 'Run File with Observability' }).first();
+      await lens.waitFor({ timeout: 60_000 });
       const t0 = Date.now();
-      await runCommand(page, 'Spark: Run File with Observability');
+      await lens.click();
       const row = await waitForTreeRow(page, /^seedRUNNING/, 'Applications', 180_000);
       const listed = Date.now();
       console.log(`tree: "${row}" ${((listed - t0) / 1000).toFixed(1)} s after Run File`);
