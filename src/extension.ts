@@ -26,6 +26,8 @@ const FEATURES: Array<(f: FeatureContext) => void> = [registerDashboard, registe
 export interface SparkObservatoryApi extends Explorer {
   readonly store: Store;
   readonly credentials: CredentialStore;
+  /** How many disposables the extension holds until it deactivates (context.subscriptions): its leak tests count them. */
+  subscriptionCount(): number;
 }
 function storeSettings(c: Config): StoreSettings {
   return {
@@ -74,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
   const explorer = registerExplorer(features);
   for (const register of FEATURES) register(features);
   store.start();
-  return { store, credentials, ...explorer };
+  return { store, credentials, ...explorer, subscriptionCount: () => context.subscriptions.length };
 }
 export function deactivate(): void {
   // Everything is in context.subscriptions.

@@ -30,7 +30,7 @@ export interface SubmitOptions {
   readonly extraConf?: Readonly<Record<string, string | number | boolean>>;
   /** JSON lines of the hook's events go here (SO_HOOK_EVENTS). */
   readonly eventsFile?: string;
-  /** `file:line` pairs whose cache calls the hook skips (SO_DISABLE_CACHE_AT), lines 1-based. */
+  /** Cache calls the hook skips (SO_DISABLE_CACHE_AT, a JSON list: paths may hold commas), lines 1-based. */
   readonly disableCacheAt?: readonly { readonly file: string; readonly line: number }[];
   /** The Python that runs the driver and the workers (PYSPARK_PYTHON), when known. */
   readonly python?: string;
@@ -147,7 +147,7 @@ export function buildSubmitCommand(o: SubmitOptions): SubmitCommand {
   }
   if (o.eventsFile) env.SO_HOOK_EVENTS = o.eventsFile;
   if (o.disableCacheAt && o.disableCacheAt.length > 0) {
-    env.SO_DISABLE_CACHE_AT = o.disableCacheAt.map((d) => `${d.file}:${d.line}`).join(',');
+    env.SO_DISABLE_CACHE_AT = JSON.stringify(o.disableCacheAt.map((d) => ({ file: d.file, line: d.line })));
   }
   Object.assign(env, o.env ?? {});
   return { command: o.sparkSubmit, args, env, uiUrl: `http://127.0.0.1:${uiPort}` };

@@ -56,7 +56,7 @@ function evidenceFor(a: AppFacts, runs: readonly RunFacts[], isThisFile: (p: str
   }
   if (a.cachedDatasets?.some((d) => {
     const h = parseHookName(d.name);
-    return !!h && isThisFile(h.path);
+    return !!h && (isThisFile(h.path) || (!!h.caller && isThisFile(h.caller.path)));
   })) return 'hookName';
   if (a.jobs?.some((j) => {
     const site = parseCallSite(j.name);

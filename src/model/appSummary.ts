@@ -3,6 +3,7 @@
  * Pure: the views only lay these figures out.
  */
 import type { ApplicationDetail, CachedDataset, Executor, Job, Stage } from './types';
+import { formatCount } from './format';
 
 export interface ExecutorTotals {
   readonly active: number;
@@ -31,6 +32,28 @@ export function executorTotals(executors: readonly Executor[] | undefined): Exec
 export function sortExecutors(list: readonly Executor[]): Executor[] {
   const rank = (e: Executor) => (e.id === 'driver' ? -1 : Number.isFinite(Number(e.id)) ? Number(e.id) : Number.MAX_SAFE_INTEGER);
   return [...list].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+}
+
+/** A list node of the tree shows at most this many children: 10,000 executors would freeze the view. */
+export const MAX_LISTED = 500;
+
+/** A list as the tree shows it: its first items, and the text of the row that stands for the rest. */
+export interface CappedList<T> {
+  readonly shown: readonly T[];
+  /** `… 9,501 more`; undefined when everything is shown. */
+  readonly more?: string;
+}
+
+/** The first `max` items of a list, and a row for the rest. */
+export function capList<T>(items: readonly T[], max = MAX_LISTED): CappedList<T> {
+  if (items.length <= max) return { shown: items };
+  return { shown: items.slice(0, max), more: `… ${formatCount(items.length - max)} more` };
+}
+
+/** The Executors node's children: live executors (driver first) up to the cap; the dead ones apart, in a node of their own. */
+export function executorListing(executors: readonly Executor[]): { alive: CappedList<Executor>; dead: readonly Executor[] } {
+  const all = sortExecutors(executors);
+  return { alive: capList(all.filter((e) => e.isActive)), dead: all.filter((e) => !e.isActive) };
 }
 
 /** GC time as a share of task time, the figure Spark's UI flags above 10 %. */

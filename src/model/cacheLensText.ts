@@ -5,7 +5,8 @@
  * The view only lays these out; every branch about Spark lives here.
  */
 import { storageLevelName } from './appSummary';
-import type { CacheFigures, CacheLensState } from './cacheMatcher';
+import type { CacheFigures, CacheLensState, CallerFigures } from './cacheMatcher';
+import { baseName } from './callSite';
 import { formatAge, formatBytes, formatPercent } from './format';
 import { evictableByExecution, memoryModel, MemoryModel } from './memoryModel';
 import type { CachedDataset, Executor } from './types';
@@ -38,6 +39,18 @@ export function figuresText(f: CacheFigures): string {
 }
 
 type Live = Exclude<CacheLensState, { kind: 'offline' }>;
+
+/** `lines 8, 9` when every calling line is in the lens's file, else `job.py:8, line 12`. */
+export function callersText(callers: readonly CallerFigures[]): string {
+  if (callers.every((c) => c.sameFile)) return `lines ${callers.map((c) => c.line).join(', ')}`;
+  return callers.map((c) => (c.sameFile ? `line ${c.line}` : `${baseName(c.path)}:${c.line}`)).join(', ');
+}
+
+/** What the tooltip says of each calling line of a helper's cache call. */
+function callersDetail(callers: readonly CallerFigures[]): string {
+  const each = callers.map((c) => `${c.sameFile ? `line ${c.line}` : `${baseName(c.path)}:${c.line}`}: rdd ${c.figures.rddId}, ${formatBytes(c.figures.memoryUsed)} in memory, ${formatBytes(c.figures.diskUsed)} on disk`);
+  return `The sum of the ${callers.length} datasets this call cached, one per calling line (${each.join('; ')})`;
+}
 
 function liveText(s: Live): LensText {
   switch (s.kind) {
@@ -80,9 +93,10 @@ function liveText(s: Live): LensText {
           : s.state === 'spilled'
             ? 'Part of this dataset did not fit in storage memory and sits on disk (its level allows disk).'
             : '';
+      const callers = s.callers ? `${s.callers.length} datasets (called from ${callersText(s.callers)}) · ` : '';
       return {
-        title: `${LENS_ICON} ${mark}${f}${state}`,
-        tooltip: [`rdd ${s.figures.rddId} of ${s.appId}`, s.reason, why].filter(Boolean).join('. '),
+        title: `${LENS_ICON} ${mark}${callers}${f}${state}`,
+        tooltip: [s.callers ? callersDetail(s.callers) : `rdd ${s.figures.rddId} of ${s.appId}`, s.reason, why].filter(Boolean).join('. '),
         action: 'reveal',
       };
     }

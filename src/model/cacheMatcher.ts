@@ -19,34 +19,76 @@ import type { CachedDataset, Executor } from './types';
 // ---------------------------------------------------------------------------------------------
 // Names
 
-/** A cached dataset's name as the extension's Python hook sets it. */
-export interface HookName {
-  /** `df1.cache()`, `df.persist(StorageLevel.DISK_ONLY)`. */
-  readonly callText: string;
-  /** The expression before `.cache(`/`.persist(`. */
-  readonly receiver: string;
-  readonly method: 'cache' | 'persist';
-  /** The path the driver saw, usually absolute. */
+/** A line of a file, as the driver saw its path. */
+export interface SourceLine {
   readonly path: string;
   /** 1-based. */
   readonly line: number;
 }
 
+/** A cached dataset's name as the extension's Python hook sets it. */
+export interface HookName extends SourceLine {
+  /** `df1.cache()`, `df.persist(StorageLevel.DISK_ONLY)`. */
+  readonly callText: string;
+  /** The expression before `.cache(`/`.persist(`. */
+  readonly receiver: string;
+  readonly method: 'cache' | 'persist';
+  /**
+   * The line of the user's files that called the function holding the cache call (a helper
+   * called from several lines caches one dataset per calling line).
+   */
+  readonly caller?: SourceLine;
+  /**
+   * The module the cache call is written in when it is library code (site-packages): the
+   * dataset is then placed on `path:line`, the user's line that led there, which holds no
+   * cache call of its own.
+   */
+  readonly library?: string;
+}
+
+const CALLED_FROM = ' called from ';
+const LIBRARY = / in ([A-Za-z_?][\w.?]*)$/;
+
+/** `<path>:<line>`, the last `:` before digits ending the path. */
+function sourceLine(text: string): SourceLine | undefined {
+  const m = /^(.+):(\d+)$/.exec(text);
+  return m ? { path: m[1], line: Number(m[2]) } : undefined;
+}
+
 /**
- * Parses the hook's name contract: `<receiver>.cache() at <path>:<line>` or
- * `<receiver>.persist(<args>) at <path>:<line>`, line 1-based. Undefined for any other name
- * (plans, tables, class names, user `setName`s).
+ * Parses the hook's name contract, line 1-based:
+ *
+ *     <receiver>.cache() at <path>:<line>
+ *     <receiver>.persist(<args>) at <path>:<line>
+ *     … at <path>:<line> called from <path>:<line>      the cache call is in a helper
+ *     <receiver>.cache() in <module> at <path>:<line>    the cache call is in library code
+ *
+ * Undefined for any other name (plans, tables, class names, user `setName`s).
  */
 export function parseHookName(name: string): HookName | undefined {
-  const site = splitCallSite(name);
+  let head = name.trim();
+  let caller: SourceLine | undefined;
+  const c = head.lastIndexOf(CALLED_FROM);
+  if (c > 0) {
+    caller = sourceLine(head.slice(c + CALLED_FROM.length));
+    if (caller) head = head.slice(0, c);
+  }
+  const site = splitCallSite(head);
   if (!site || site.line <= 0) return undefined;
-  const text = site.fn;
+  let text = site.fn;
+  let library: string | undefined;
+  const lib = LIBRARY.exec(text);
+  if (lib && /\.(?:cache\(\)|persist\(.*\))$/.test(text.slice(0, lib.index))) {
+    library = lib[1];
+    text = text.slice(0, lib.index);
+  }
+  const extra = { ...(caller ? { caller } : {}), ...(library ? { library } : {}) };
   if (text.endsWith('.cache()')) {
-    return { callText: text, receiver: text.slice(0, -'.cache()'.length), method: 'cache', path: site.path, line: site.line };
+    return { callText: text, receiver: text.slice(0, -'.cache()'.length), method: 'cache', path: site.path, line: site.line, ...extra };
   }
   const p = text.lastIndexOf('.persist(');
   if (p > 0 && text.endsWith(')')) {
-    return { callText: text, receiver: text.slice(0, p), method: 'persist', path: site.path, line: site.line };
+    return { callText: text, receiver: text.slice(0, p), method: 'persist', path: site.path, line: site.line, ...extra };
   }
   return undefined;
 }
@@ -147,6 +189,11 @@ export type CacheMatch =
       readonly reason: string;
       /** Further datasets from the same line (a cache call in a loop), older first. */
       readonly alsoFromThisLine?: readonly CachedDataset[];
+      /**
+       * A cache call in a helper called from several lines: the newest dataset of each calling
+       * line, in the order of the lines. The lens sums them.
+       */
+      readonly callers?: readonly CallerDataset[];
     }
   | {
       readonly kind: 'ambiguous';
@@ -160,6 +207,13 @@ export type CacheMatch =
       /** A cached dataset may well exist, but nothing ties it to this call (Spark Connect): say why, show no figure. */
       readonly unmappable?: boolean;
     };
+
+/** One calling line of a helper's cache call and the dataset it made there. */
+export interface CallerDataset extends SourceLine {
+  /** Whether the calling line is in the file the lens is in (else another of the user's files). */
+  readonly sameFile: boolean;
+  readonly dataset: CachedDataset;
+}
 
 export interface CallMatch {
   readonly call: CacheCall;
@@ -211,8 +265,9 @@ export function matchCacheCalls(input: MatchInput): CallMatch[] {
   for (const ds of input.datasets) {
     const hook = parseHookName(ds.name);
     if (hook) {
-      // Another file's dataset is never offered here.
-      if (isThisFile(hook.path)) hooked.push({ ds, hook });
+      // Another file's dataset is never offered here, nor a library's: its line holds a call
+      // into the library, not a cache call.
+      if (!hook.library && isThisFile(hook.path)) hooked.push({ ds, hook });
       continue;
     }
     const table = parseTableName(ds.name);
@@ -221,7 +276,7 @@ export function matchCacheCalls(input: MatchInput): CallMatch[] {
   }
 
   // (a) The hook's names: exact by line (the call's or its statement's), receiver text as tie-break.
-  const byCall = new Map<CacheCall, CachedDataset[]>();
+  const byCall = new Map<CacheCall, { ds: CachedDataset; hook: HookName }[]>();
   const movedHooks: { ds: CachedDataset; hook: HookName }[] = [];
   for (const h of hooked) {
     const call = callForHook(calls, h.hook);
@@ -230,18 +285,21 @@ export function matchCacheCalls(input: MatchInput): CallMatch[] {
       continue;
     }
     const list = byCall.get(call);
-    if (list) list.push(h.ds);
-    else byCall.set(call, [h.ds]);
+    if (list) list.push(h);
+    else byCall.set(call, [h]);
     claimed.add(h.ds);
   }
   for (const [call, list] of byCall) {
-    list.sort((a, b) => a.rddId - b.rddId);
-    const dataset = list[list.length - 1];
-    const older = list.slice(0, -1);
+    list.sort((a, b) => a.ds.rddId - b.ds.rddId);
+    const dataset = list[list.length - 1].ds;
+    const callers = callerDatasets(list, isThisFile);
+    const shown = new Set(callers ? callers.map((c) => c.dataset) : [dataset]);
+    const older = list.map((h) => h.ds).filter((d) => !shown.has(d));
     results.set(call, {
       kind: 'matched', dataset, confidence: 'exact', evidence: 'hookName',
-      reason: `named by the hook: ${dataset.name}`,
+      reason: callers ? `named by the hook after the ${callers.length} lines that called it` : `named by the hook: ${dataset.name}`,
       ...(older.length > 0 ? { alsoFromThisLine: older } : {}),
+      ...(callers ? { callers } : {}),
     });
   }
 
@@ -314,6 +372,20 @@ export function matchCacheCalls(input: MatchInput): CallMatch[] {
   }
 
   return calls.map((call) => ({ call, match: results.get(call) ?? { kind: 'unmatched', reason: 'no cached dataset for this call yet' } }));
+}
+
+/**
+ * The newest dataset of each line that called a helper's cache call, when there are two such
+ * lines or more (one calling line is the plain case); datasets oldest first in.
+ */
+function callerDatasets(list: readonly { ds: CachedDataset; hook: HookName }[], isThisFile: (p: string) => boolean): CallerDataset[] | undefined {
+  const newest = new Map<string, CallerDataset>();
+  for (const { ds, hook } of list) {
+    if (!hook.caller) continue;
+    newest.set(`${hook.caller.path}:${hook.caller.line}`, { ...hook.caller, sameFile: isThisFile(hook.caller.path), dataset: ds });
+  }
+  if (newest.size < 2) return undefined;
+  return [...newest.values()].sort((a, b) => Number(b.sameFile) - Number(a.sameFile) || a.path.localeCompare(b.path) || a.line - b.line);
 }
 
 /** The call a hook name points at: the line is the call's own or its statement's (Python versions differ). */
@@ -637,6 +709,29 @@ export function cacheFigures(ds: CachedDataset, executors?: readonly Executor[])
   return max > 0 ? { ...figures, storageShare: ds.memoryUsed / max } : figures;
 }
 
+/**
+ * Several datasets as one: sizes and partitions added up; the id, name and level of the newest
+ * (the last). What a lens over a helper's cache call shows for all its calling lines.
+ */
+export function sumDatasets(list: readonly CachedDataset[]): CachedDataset {
+  const last = list[list.length - 1];
+  const add = (f: (d: CachedDataset) => number) => list.reduce((s, d) => s + f(d), 0);
+  return {
+    ...last,
+    numPartitions: add((d) => d.numPartitions),
+    numCachedPartitions: add((d) => d.numCachedPartitions),
+    memoryUsed: add((d) => d.memoryUsed),
+    diskUsed: add((d) => d.diskUsed),
+    distribution: list.flatMap((d) => d.distribution),
+  };
+}
+
+/** One calling line of a helper's cache call with the figures of its dataset. */
+export interface CallerFigures extends SourceLine {
+  readonly sameFile: boolean;
+  readonly figures: CacheFigures;
+}
+
 /** Everything a cache lens can say. */
 export type CacheLensState =
   /** No application runs (or ran) this file: offer "Run File with Observability". */
@@ -649,7 +744,10 @@ export type CacheLensState =
       readonly state: Exclude<CachedDatasetState, 'notMaterialised'>;
       readonly confidence: 'exact' | 'estimated';
       readonly reason: string;
+      /** The sum over `callers` when there are callers. */
       readonly figures: CacheFigures;
+      /** A helper's cache call: each calling line's dataset (two or more). */
+      readonly callers?: readonly CallerFigures[];
     }
   | { readonly kind: 'ambiguous'; readonly appId: string; readonly reason: string; readonly candidates: readonly CacheFigures[] }
   /** A cached dataset may exist, but nothing ties it to this call (Spark Connect): the reason instead of a figure. */
@@ -685,7 +783,16 @@ function liveState(input: LensInput): Exclude<CacheLensState, { kind: 'offline' 
   if (match.kind === 'ambiguous') {
     return { kind: 'ambiguous', appId, reason: match.reason, candidates: match.candidates.map((d) => cacheFigures(d, input.executors)) };
   }
-  const state = cachedDatasetState(match.dataset);
-  if (state === 'notMaterialised') return { kind: 'notMaterialised', appId, reason: 'cached, but no action has computed it yet' };
-  return { kind: 'measured', appId, state, confidence: match.confidence, reason: match.reason, figures: cacheFigures(match.dataset, input.executors) };
+  const callers = match.callers;
+  const dataset = callers ? sumDatasets(callers.map((c) => c.dataset)) : match.dataset;
+  const state = cachedDatasetState(dataset);
+  if (state === 'notMaterialised') {
+    return { kind: 'notMaterialised', appId, reason: callers ? `cached from ${callers.length} calling lines, but no action has computed them yet` : 'cached, but no action has computed it yet' };
+  }
+  const figures = cacheFigures(dataset, input.executors);
+  if (!callers) return { kind: 'measured', appId, state, confidence: match.confidence, reason: match.reason, figures };
+  return {
+    kind: 'measured', appId, state, confidence: match.confidence, reason: match.reason, figures,
+    callers: callers.map((c) => ({ path: c.path, line: c.line, sameFile: c.sameFile, figures: cacheFigures(c.dataset, input.executors) })),
+  };
 }

@@ -9,6 +9,7 @@ import type { RunAggregate } from './compare';
 import type { CacheCall } from './cacheScanner';
 import { escapeLabelValue } from './promql';
 import { formatDuration } from './format';
+import { runningFor } from './driverClock';
 
 // ---------------------------------------------------------------------------------------------
 // The quick pick
@@ -21,6 +22,8 @@ export interface PickableApp {
   readonly state: ApplicationState;
   readonly startTime?: number;
   readonly durationMs?: number;
+  /** The serving driver's clock minus ours (model/driverClock.ts). */
+  readonly clockOffsetMs?: number;
   readonly via: string;
   readonly group: string;
 }
@@ -55,7 +58,7 @@ export function appPickItems(apps: readonly PickableApp[], now: number, exclude?
     .sort((a, b) => (b.startTime ?? 0) - (a.startTime ?? 0) || a.id.localeCompare(b.id))
     .map((a) => {
       const running = a.state === 'running';
-      const duration = running ? (a.startTime !== undefined ? now - a.startTime : undefined) : a.durationMs;
+      const duration = running ? runningFor(a.startTime, now, a.clockOffsetMs).ms : a.durationMs;
       return {
         key: a.key,
         label: a.name || a.id,

@@ -5,6 +5,7 @@
  * application keeps its node when its driver ends and the History Server takes over.
  */
 import type { Application, MasterStatus, SourceKind } from './types';
+import { driverClockOffset } from './driverClock';
 
 /** An application as the tree shows it: one node per group and application id, whichever source serves it. */
 export interface AppEntry {
@@ -17,6 +18,8 @@ export interface AppEntry {
   readonly via: SourceKind;
   /** The serving source failed its last poll: this is its last good answer. */
   readonly stale: boolean;
+  /** The serving driver's clock minus ours (ms), where it tells (model/driverClock.ts). */
+  readonly clockOffsetMs?: number;
 }
 
 /** What the merge needs of a source. */
@@ -28,6 +31,8 @@ export interface ListingSource {
   readonly apps: readonly Application[];
   readonly master?: MasterStatus;
   readonly prometheusApps: readonly { readonly id: string; readonly name: string }[];
+  /** When its `apps` were read (our clock). */
+  readonly listedAt?: number;
 }
 
 const VIA_RANK: Record<SourceKind, number> = { driver: 0, history: 1, master: 2, prometheus: 3 };
@@ -53,7 +58,7 @@ export function mergeEntries(sources: Iterable<ListingSource>): AppEntry[] {
     // A driver that stopped answering keeps its last good list, marked stale, until the History
     // Server (or another source) lists the application: then that one serves it.
     const base = { group: s.group, sourceId: s.id, stale: s.failing };
-    for (const app of s.apps) consider({ ...base, key: appKey(s.group, app.id), app, via: s.kind });
+    for (const app of s.apps) consider({ ...base, key: appKey(s.group, app.id), app, via: s.kind, clockOffsetMs: driverClockOffset(app, s.kind, s.listedAt) });
     if (s.master) {
       masters.push({ group: s.group, master: s.master });
       for (const a of s.master.activeApps) {

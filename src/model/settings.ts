@@ -9,6 +9,7 @@
  * 1 ms, so `refreshInterval: 2147484` was a tight polling loop and `requestTimeout: 715828`
  * (times 3 for the total deadline) made every request time out at once.
  */
+import { RETENTION_DAYS } from './retention';
 import { connectUiUrl, parseConnectUrl } from './connectServer';
 import type { SourceKind } from './types';
 import type { PathMapping } from './callSite';
@@ -42,6 +43,8 @@ export const NUMBER_SETTINGS = {
   'prometheus.scrapeInterval': { default: 0, min: 0, max: 3600, integer: false },
   // Each run is a whole spark-submit of the file, twice (without and with the cache call).
   'measureCacheImpact.runs': { default: 1, min: 1, max: 20, integer: true },
+  // Days the extension keeps the event logs and hook event files of Run File in its own storage.
+  'run.retentionDays': { default: RETENTION_DAYS.default, min: RETENTION_DAYS.min, max: RETENTION_DAYS.max, integer: true },
 } as const satisfies Record<string, NumberBound>;
 
 export type NumberSetting = keyof typeof NUMBER_SETTINGS;
@@ -95,6 +98,7 @@ export interface Config {
     /** '' : the extension's global storage. */
     readonly eventLogDir: string;
     readonly extraConf: Readonly<Record<string, string>>;
+    readonly retentionDays: number;
   };
   readonly cacheLensEnabled: boolean;
   readonly measureCacheImpactRuns: number;
@@ -180,6 +184,7 @@ export function parseConfig(get: (key: string) => unknown): Config {
       master: str('run.master', '') || 'local[*]',
       eventLogDir: str('run.eventLogDir', ''),
       extraConf: stringMap(get('run.extraConf'), scalar),
+      retentionDays: num('run.retentionDays'),
     },
     cacheLensEnabled: bool('cacheLens.enabled', true),
     measureCacheImpactRuns: num('measureCacheImpact.runs'),

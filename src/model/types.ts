@@ -37,6 +37,11 @@ export interface Application {
   /** As Spark reports it; for running apps computed from startTime by whoever has a clock. */
   readonly durationMs?: number;
   /**
+   * A running attempt's `duration` as Spark listed it: on a live driver, its own now − start,
+   * which tells the driver's clock (model/driverClock.ts). Moves at every listing.
+   */
+  readonly runningForMs?: number;
+  /**
    * When the attempt last changed (epoch ms): on a History Server, when its event log last
    * grew; the store's change detector for an application it serves.
    */

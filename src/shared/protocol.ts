@@ -6,8 +6,8 @@
  *
  * Every message that crosses the boundary is untrusted on arrival: a side accepts only the
  * message types in its allow-list and only when the parameters have the declared field types
- * (`parseMessage`); anything else is ignored. A new panel (e.g. the comparison panel) adds its
- * own message values and its own allow-lists below, without touching the dashboard's.
+ * (`parseMessage`); anything else is ignored. Each panel declares its own message values and
+ * allow-lists: the dashboard's below, the comparison's in compareProtocol.ts.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -50,35 +50,49 @@ export function parseMessage(allowed: readonly IpcMessageType<unknown>[], raw: u
   return { method: o.method, params: o.params };
 }
 
-// Small validators, composed below. Strings and arrays are capped: a message is never a way to
-// make the other side allocate without bound.
+// Small validators, composed below; each is a type guard, so a message's parameter type is
+// derived from its validator (`Infer`) and declared once. Strings and arrays are capped: a
+// message is never a way to make the other side allocate without bound.
 const MAX_TEXT = 10_000;
 const MAX_ITEMS = 100_000;
 
-type Shape = Record<string, (v: unknown) => boolean>;
+/** A validator that is also the type it checks. */
+export type Guard<T> = (x: unknown) => x is T;
+/** The type a validator checks. */
+export type Infer<G> = G extends Guard<infer T> ? T : never;
+type Shape = Record<string, Guard<unknown>>;
+type OptionalKeys<S extends Shape> = { [K in keyof S]: undefined extends Infer<S[K]> ? K : never }[keyof S];
+type Flat<T> = { [K in keyof T]: T[K] } & unknown;
+/** The object type of a shape: fields whose validator accepts undefined are optional. */
+export type ObjectOf<S extends Shape> = Flat<
+  { readonly [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { readonly [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined> }
+>;
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export const v = {
-  str: (max = MAX_TEXT) => (x: unknown): x is string => typeof x === 'string' && x.length <= max,
-  num: (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x),
+  str: (max = MAX_TEXT): Guard<string> => (x: unknown): x is string => typeof x === 'string' && x.length <= max,
+  num: ((x: unknown) => typeof x === 'number' && Number.isFinite(x)) as Guard<number>,
   /** A finite number or null (a gap in a series: NaN and ±Inf arrive as null). */
-  numOrNull: (x: unknown): x is number | null => x === null || (typeof x === 'number' && Number.isFinite(x)),
-  bool: (x: unknown): x is boolean => typeof x === 'boolean',
-  oneOf: <T extends string>(values: readonly T[]) => (x: unknown): x is T => typeof x === 'string' && (values as readonly string[]).includes(x),
-  optional: (f: (x: unknown) => boolean) => (x: unknown) => x === undefined || f(x),
-  array: (f: (x: unknown) => boolean, max = MAX_ITEMS) => (x: unknown) => Array.isArray(x) && x.length <= max && x.every(f),
-  record: (f: (x: unknown) => boolean, max = 1000) => (x: unknown) =>
-    typeof x === 'object' && x !== null && !Array.isArray(x) && Object.keys(x).length <= max && Object.values(x).every(f),
+  numOrNull: ((x: unknown) => x === null || (typeof x === 'number' && Number.isFinite(x))) as Guard<number | null>,
+  bool: ((x: unknown) => typeof x === 'boolean') as Guard<boolean>,
+  oneOf: <T extends string>(values: readonly T[]): Guard<T> => (x: unknown): x is T => typeof x === 'string' && (values as readonly string[]).includes(x),
+  optional: <T>(f: Guard<T>): Guard<T | undefined> => (x: unknown): x is T | undefined => x === undefined || f(x),
+  array: <T>(f: Guard<T>, max = MAX_ITEMS, min = 0): Guard<readonly T[]> => (x: unknown): x is readonly T[] =>
+    Array.isArray(x) && x.length <= max && x.length >= min && x.every(f),
+  record: <T>(f: Guard<T>, max = 1000): Guard<Readonly<Record<string, T>>> => (x: unknown): x is Readonly<Record<string, T>> =>
+    isRecord(x) && Object.keys(x).length <= max && Object.values(x).every(f),
   /** An object with exactly these fields (extra fields are refused, missing optional ones allowed). */
-  object: (shape: Shape) => (x: unknown) => {
-    if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
-    const o = x as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!(k in shape)) return false;
-    for (const [k, f] of Object.entries(shape)) if (!f(o[k])) return false;
+  object: <S extends Shape>(shape: S): Guard<ObjectOf<S>> => (x: unknown): x is ObjectOf<S> => {
+    if (!isRecord(x)) return false;
+    for (const k of Object.keys(x)) if (!(k in shape)) return false;
+    for (const [k, f] of Object.entries(shape)) if (!f(x[k])) return false;
     return true;
   },
 };
 
-function typed<P>(f: (x: unknown) => boolean): Validator<P> {
+/** A validator built from the small ones above, declared as the type it checks. */
+export function typed<P>(f: (x: unknown) => boolean): Validator<P> {
   return f as Validator<P>;
 }
 
@@ -96,122 +110,95 @@ export type Unit = (typeof PANEL_UNITS)[number];
  * (the REST figures it polls, kept over time) when Prometheus has nothing for the application.
  */
 export const DATA_SOURCES = ['prometheus', 'built-in'] as const;
-export type DataSource = (typeof DATA_SOURCES)[number];
+export const isDataSource = v.oneOf(DATA_SOURCES);
+export type DataSource = Infer<typeof isDataSource>;
 
 /** The id of the custom PromQL panel (the other ids are model/promql's PanelId). */
 export const CUSTOM_PANEL_ID = 'custom';
 
-/** What the webview persists with setState and the serializer hands back after a reload. */
-export interface DashboardState {
-  readonly appKey: string;
-  readonly range: TimeRange;
-  readonly customQuery: string;
-}
 const isDashboardStateShape = v.object({ appKey: v.str(1000), range: v.oneOf(TIME_RANGES), customQuery: v.str() });
-export const isDashboardState = typed<DashboardState>(isDashboardStateShape);
+/** What the webview persists with setState and the serializer hands back after a reload. */
+export type DashboardState = Infer<typeof isDashboardStateShape>;
+export const isDashboardState: Guard<DashboardState> = isDashboardStateShape;
 
-export interface SeriesData {
-  readonly label: string;
+const isSeriesData = v.object({
+  label: v.str(2000),
   /** Epoch ms. */
-  readonly x: readonly number[];
+  x: v.array(v.num),
   /** Same length as x; null is a gap (no sample, NaN or ±Inf). */
-  readonly y: readonly (number | null)[];
-}
+  y: v.array(v.numOrNull),
+});
+export type SeriesData = Infer<typeof isSeriesData>;
 
-export interface PanelData {
-  readonly id: string;
-  readonly title: string;
-  readonly unit: Unit;
-  readonly series: readonly SeriesData[];
-  /** Finite bounds of every value drawn, null when there is none: axes never see NaN or Inf. */
-  readonly yMin: number | null;
-  readonly yMax: number | null;
-  /** Set when the panel's metrics are missing: the setting that turns them on. */
-  readonly missing?: string;
-  /** A note under the chart (e.g. a metric that exists but stays 0). */
-  readonly note?: string;
-  /** Prometheus's own error, as it said it. */
-  readonly error?: { readonly errorType: string; readonly message: string };
-  readonly warnings: readonly string[];
-  /** The PromQL behind the panel, for tooltips and "open in Prometheus". */
-  readonly queries: readonly string[];
-  readonly stepSeconds: number;
-  readonly profile?: string;
-  /** Which source the panel shows (absent: Prometheus). */
-  readonly source?: DataSource;
-}
-
-const isSeriesData = v.object({ label: v.str(2000), x: v.array(v.num), y: v.array(v.numOrNull) });
 const isError = v.object({ errorType: v.str(200), message: v.str() });
-const isPanelData = v.object({
+
+/**
+ * One panel's data. Checked one panel at a time on arrival: a panel that fails its check shows
+ * an error in that panel only (the others are drawn).
+ */
+export const isPanelData = v.object({
   id: v.str(100),
   title: v.str(200),
   unit: v.oneOf(PANEL_UNITS),
+  /** At most the host's top k and "all others" (model/chartSeries.ts), with room to spare. */
   series: v.array(isSeriesData, 1000),
+  /** Finite bounds of every value drawn, null when there is none: axes never see NaN or Inf. */
   yMin: v.numOrNull,
   yMax: v.numOrNull,
+  /** Set when the panel's metrics are missing: the setting that turns them on. */
   missing: v.optional(v.str()),
+  /** A note under the chart (e.g. a metric that exists but stays 0). */
   note: v.optional(v.str()),
+  /** Prometheus's own error, as it said it. */
   error: v.optional(isError),
   warnings: v.array(v.str(), 100),
+  /** The PromQL behind the panel, for tooltips and "open in Prometheus". */
   queries: v.array(v.str(), 20),
   stepSeconds: v.num,
   profile: v.optional(v.str(100)),
-  source: v.optional(v.oneOf(DATA_SOURCES)),
+  /** Which source the panel shows (absent: Prometheus); the webview names it under the chart. */
+  source: v.optional(isDataSource),
 });
+export type PanelData = Infer<typeof isPanelData>;
 
-/** Host → webview: who the dashboard is for (sent on ready and whenever it changes). */
-export interface InitParams {
-  readonly state: DashboardState;
-  readonly appName: string;
-  readonly appId: string;
-  readonly running: boolean;
+const isInitParams = v.object({
+  state: isDashboardStateShape,
+  appName: v.str(2000),
+  appId: v.str(1000),
+  running: v.bool,
   /** Panels in display order, so the webview lays them out before data arrives. */
-  readonly panels: readonly { readonly id: string; readonly title: string; readonly unit: Unit }[];
+  panels: v.array(v.object({ id: v.str(100), title: v.str(200), unit: v.oneOf(PANEL_UNITS) }), 100),
   /** Prometheus is not reachable or not configured: why. */
-  readonly problem?: string;
-}
-export const InitMessage = new IpcMessageType<InitParams>(
-  'dashboard/init',
-  typed(v.object({
-    state: isDashboardStateShape,
-    appName: v.str(2000),
-    appId: v.str(1000),
-    running: v.bool,
-    panels: v.array(v.object({ id: v.str(100), title: v.str(200), unit: v.oneOf(PANEL_UNITS) }), 100),
-    problem: v.optional(v.str()),
-  })),
-);
+  problem: v.optional(v.str()),
+});
+/** Host → webview: who the dashboard is for (sent on ready and whenever it changes). */
+export type InitParams = Infer<typeof isInitParams>;
+export const InitMessage = new IpcMessageType<InitParams>('dashboard/init', isInitParams);
 
-/** Host → webview: a refresh's results. */
-export interface DataParams {
-  readonly panels: readonly PanelData[];
+/** A panel as the data message carries it: an object naming its panel (its fields are checked by isPanelData). */
+const isPanelEnvelope = (x: unknown): x is PanelData => typeof x === 'object' && x !== null && !Array.isArray(x) && v.str(100)((x as { id?: unknown }).id);
+
+const isDataParams = v.object({
+  panels: v.array(isPanelEnvelope, 100),
   /** Epoch ms when the data was fetched; the range drawn, epoch ms. */
-  readonly fetchedAt: number;
-  readonly start: number;
-  readonly end: number;
-  readonly profiles: readonly string[];
-  readonly scrapeIntervalSeconds: number;
+  fetchedAt: v.num,
+  start: v.num,
+  end: v.num,
+  profiles: v.array(v.str(100), 20),
+  scrapeIntervalSeconds: v.num,
+  /** The time range the data was read for. */
+  range: v.oneOf(TIME_RANGES),
   /** Prometheus failed as a whole (unreachable, …): the last data stays on screen, marked stale. */
-  readonly problem?: string;
-}
-export const DataMessage = new IpcMessageType<DataParams>(
-  'dashboard/data',
-  typed(v.object({
-    panels: v.array(isPanelData, 100),
-    fetchedAt: v.num,
-    start: v.num,
-    end: v.num,
-    profiles: v.array(v.str(100), 20),
-    scrapeIntervalSeconds: v.num,
-    problem: v.optional(v.str()),
-  })),
-);
+  problem: v.optional(v.str()),
+});
+/** Host → webview: a refresh's results. */
+export type DataParams = Infer<typeof isDataParams>;
+export const DataMessage = new IpcMessageType<DataParams>('dashboard/data', isDataParams);
 
 /** Host → webview: the custom PromQL panel's result (data, or Prometheus's error). */
 export const CustomResultMessage = new IpcMessageType<{ readonly panel: PanelData; readonly query: string }>(
   'dashboard/customResult',
-  typed(v.object({ panel: isPanelData, query: v.str() })),
+  typed(v.object({ panel: isPanelEnvelope, query: v.str() })),
 );
 
 /** Webview → host: loaded; the width in CSS px of each panel's canvas. */
@@ -257,152 +244,3 @@ export const DASHBOARD_FROM_WEBVIEW: readonly IpcMessageType<unknown>[] = [
 
 /** The only messages the dashboard webview accepts from its host. */
 export const DASHBOARD_TO_WEBVIEW: readonly IpcMessageType<unknown>[] = [InitMessage, DataMessage, CustomResultMessage];
-
-// ---------------------------------------------------------------------------------------------
-// Comparison panel (webview/compare): its messages and allow-lists go here.
-
-export const COMPARE_UNITS = ['ms', 'bytes', 'count'] as const;
-export const VERDICTS = ['better', 'worse', 'same', 'neutral'] as const;
-export const EXPORT_FORMATS = ['markdown', 'csv'] as const;
-export const EXPORT_TARGETS = ['clipboard', 'file'] as const;
-
-/** One side of the comparison: who it is and where its figures come from. */
-export interface CompareRunInfo {
-  readonly name: string;
-  readonly appId: string;
-  /** Epoch ms. */
-  readonly startTime?: number;
-  readonly wallTimeMs?: number;
-  /** `History Server`, `live driver`. */
-  readonly servedBy: string;
-  /** How many runs were averaged (Measure Cache Impact with N > 1). */
-  readonly runs: number;
-  /** What this side is, e.g. `without the cache at job.py:18`. */
-  readonly role?: string;
-}
-
-/** model/compare's ComparisonRow, as it crosses the boundary (undefined fields are left out). */
-export interface CompareRowData {
-  readonly metric: string;
-  readonly label: string;
-  readonly unit: (typeof COMPARE_UNITS)[number];
-  readonly a?: number;
-  readonly b?: number;
-  readonly difference?: number;
-  readonly percentChange?: number;
-  readonly rip?: number;
-  readonly lowerIsBetter: boolean;
-  readonly verdict?: (typeof VERDICTS)[number];
-}
-
-export interface StageFiguresData {
-  readonly count: number;
-  readonly durationMs: number;
-  readonly executorRunTimeMs: number;
-}
-
-export interface CompareStageData {
-  readonly callSite: string;
-  readonly placeable: boolean;
-  readonly a?: StageFiguresData;
-  readonly b?: StageFiguresData;
-}
-
-/** One overlaid chart: both runs' series on seconds since each run started. */
-export interface OverlayData {
-  readonly id: string;
-  readonly title: string;
-  readonly unit: 'bytes' | 'seconds';
-  readonly a: { readonly x: readonly number[]; readonly y: readonly (number | null)[] };
-  readonly b: { readonly x: readonly number[]; readonly y: readonly (number | null)[] };
-  readonly maxX: number;
-  /** Which source the overlay shows (absent: Prometheus). */
-  readonly source?: DataSource;
-}
-
-/** Host → webview: everything the panel shows. */
-export interface CompareData {
-  readonly a: CompareRunInfo;
-  readonly b: CompareRunInfo;
-  readonly rows: readonly CompareRowData[];
-  /** Stages matched by call site first, then those of one run only. */
-  readonly stages: readonly CompareStageData[];
-  readonly overlays: readonly OverlayData[];
-  /** Why there is no overlay (no Prometheus, no series for a run), when there is none. */
-  readonly overlayNote?: string;
-  /** Figures the sources could not give, and why (e.g. peaks not in the event log). */
-  readonly notes: readonly string[];
-}
-
-const isRunInfo = v.object({
-  name: v.str(2000),
-  appId: v.str(2000),
-  startTime: v.optional(v.num),
-  wallTimeMs: v.optional(v.num),
-  servedBy: v.str(200),
-  runs: v.num,
-  role: v.optional(v.str(2000)),
-});
-const isStageFigures = v.object({ count: v.num, durationMs: v.num, executorRunTimeMs: v.num });
-const isXY = v.object({ x: v.array(v.num, 20_000), y: v.array(v.numOrNull, 20_000) });
-
-export const CompareDataMessage = new IpcMessageType<CompareData>(
-  'compare/data',
-  typed(v.object({
-    a: isRunInfo,
-    b: isRunInfo,
-    rows: v.array(v.object({
-      metric: v.str(100),
-      label: v.str(200),
-      unit: v.oneOf(COMPARE_UNITS),
-      a: v.optional(v.num),
-      b: v.optional(v.num),
-      difference: v.optional(v.num),
-      percentChange: v.optional(v.num),
-      rip: v.optional(v.num),
-      lowerIsBetter: v.bool,
-      verdict: v.optional(v.oneOf(VERDICTS)),
-    }), 100),
-    stages: v.array(v.object({
-      callSite: v.str(),
-      placeable: v.bool,
-      a: v.optional(isStageFigures),
-      b: v.optional(isStageFigures),
-    }), 5000),
-    overlays: v.array(v.object({
-      id: v.str(100),
-      title: v.str(200),
-      unit: v.oneOf(['bytes', 'seconds'] as const),
-      a: isXY,
-      b: isXY,
-      maxX: v.num,
-      source: v.optional(v.oneOf(DATA_SOURCES)),
-    }), 20),
-    overlayNote: v.optional(v.str()),
-    notes: v.array(v.str(), 50),
-  })),
-);
-
-/** Host → webview: progress, a failure, or a confirmation (e.g. "copied"). */
-export const CompareStatusMessage = new IpcMessageType<{ readonly kind: 'busy' | 'info' | 'error'; readonly text: string }>(
-  'compare/status',
-  typed(v.object({ kind: v.oneOf(['busy', 'info', 'error'] as const), text: v.str() })),
-);
-
-/** Webview → host: loaded, send the data. */
-export const CompareReadyMessage = new IpcMessageType<Record<string, never>>('compare/ready', typed(v.object({})));
-
-/** Webview → host: export the table (the host writes the clipboard or asks where to save). */
-export const CompareExportMessage = new IpcMessageType<{ readonly format: (typeof EXPORT_FORMATS)[number]; readonly target: (typeof EXPORT_TARGETS)[number] }>(
-  'compare/export',
-  typed(v.object({ format: v.oneOf(EXPORT_FORMATS), target: v.oneOf(EXPORT_TARGETS) })),
-);
-
-/** Webview → host: swap A and B. */
-export const CompareSwapMessage = new IpcMessageType<Record<string, never>>('compare/swap', typed(v.object({})));
-
-/** The only messages the comparison panel's host accepts from its webview. */
-export const COMPARE_FROM_WEBVIEW: readonly IpcMessageType<unknown>[] = [CompareReadyMessage, CompareExportMessage, CompareSwapMessage];
-
-/** The only messages the comparison webview accepts from its host. */
-export const COMPARE_TO_WEBVIEW: readonly IpcMessageType<unknown>[] = [CompareDataMessage, CompareStatusMessage];

@@ -20,7 +20,8 @@ export type Credentials =
 export type HttpErrorKind =
   | 'refused' // nothing listens
   | 'timeout' // connect or total deadline passed
-  | 'network' // DNS, reset, TLS
+  | 'network' // DNS, reset
+  | 'tls' // the server's certificate is not trusted or not for this host
   | 'auth' // 401/403
   | 'notFound' // 404
   | 'status' // other non-2xx
@@ -128,6 +129,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const ca = options.caFile ? readCa(options.caFile) : undefined;
   // keepAlive: a poll is a handful of requests to one driver every few seconds; reusing the
   // socket keeps our cost on the driver low (DESIGN.md: ≤ 1 % of one core).
+  // The agents' socket timeout: Node starts a request's own timeout only once its socket is
+  // connected, so a connect that hangs (a full accept queue, a firewall dropping packets) would
+  // wait for the total deadline, 3× the setting. It also ends pooled sockets idle that long.
+  const agents = (keepAlive: boolean) => ({
+    httpAgent: new http.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, timeout: options.timeoutMs }),
+    httpsAgent: new https.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, ca, timeout: options.timeoutMs }),
+  });
   const defaults = {
     timeout: options.timeoutMs,
     maxContentLength: maxBytes,
@@ -137,8 +145,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     transformResponse: [(d: unknown) => d], // never let axios parse: we tell HTML from JSON
     validateStatus: () => true,
     decompress: true,
-    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 4 }),
-    httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 4, ca }),
+    ...agents(true),
     headers: { Accept: 'application/json' },
     proxy: false as const,
   };
@@ -174,7 +181,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (!isStaleSocket(e) || signal.aborted) throw toHttpError(e, opts.signal, total);
         try {
           // Other idle sockets in the pool may be just as dead: this attempt opens its own.
-          res = await instance.request<string>({ ...config, httpAgent: new http.Agent(), httpsAgent: new https.Agent({ ca }) });
+          res = await instance.request<string>({ ...config, ...agents(false) });
         } catch (e2) {
           throw toHttpError(e2, opts.signal, total);
         }
@@ -243,6 +250,30 @@ function isStaleSocket(e: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(ax.message ?? '');
 }
 
+/** OpenSSL's verdicts on a chain that does not lead to a trusted CA: a caFile fixes them. */
+const UNTRUSTED_CERT = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+]);
+/** Other certificate verdicts (expired, another host's): the server's to fix, not a caFile. */
+const BAD_CERT = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_SIGNATURE_FAILURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_REJECTED']);
+
+/**
+ * A TLS verification failure as a message that says it is the certificate and what to do:
+ * Node's own ("unable to verify the first certificate") names neither.
+ */
+function certificateError(code: string | undefined, message: string): HttpError | undefined {
+  if (!code) return undefined;
+  const why = redact(message);
+  if (UNTRUSTED_CERT.has(code)) return new HttpError('tls', `certificate not trusted (${why}): set this source's "caFile" to the PEM file of the CA that signed it`);
+  if (BAD_CERT.has(code)) return new HttpError('tls', `certificate problem: ${why}`);
+  return undefined;
+}
+
 function toHttpError(e: unknown, userSignal: AbortSignal | undefined, total: AbortSignal): HttpError {
   if (e instanceof HttpError) return e;
   if (userSignal?.aborted) return new HttpError('cancelled', 'cancelled');
@@ -255,5 +286,7 @@ function toHttpError(e: unknown, userSignal: AbortSignal | undefined, total: Abo
   if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(msg)) return new HttpError('tooLarge', 'response over the size cap');
   if (/maxContentLength|content length/i.test(msg)) return new HttpError('tooLarge', 'response over the size cap');
   if (code === 'ERR_CANCELED') return new HttpError('cancelled', 'cancelled');
+  const tls = certificateError(code, ax.message ?? '');
+  if (tls) return tls;
   return new HttpError('network', `${code ?? 'network error'}: ${msg}`);
 }

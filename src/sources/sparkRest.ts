@@ -47,6 +47,8 @@ export function parseApplication(a: Json): Application {
     startTime: optDate(at.startTimeEpoch) ?? optDate(at.startTime),
     endTime: completed ? (optDate(at.endTimeEpoch) ?? optDate(at.endTime)) : undefined,
     durationMs: completed ? optNum(at.duration) : undefined,
+    // A live driver's running attempt: its own now − start (0 where a source does not count it).
+    runningForMs: !completed && (optNum(at.duration) ?? 0) > 0 ? optNum(at.duration) : undefined,
     lastUpdated: optDate(at.lastUpdatedEpoch) ?? optDate(at.lastUpdated),
     sparkUser: optStr(at.sparkUser),
     sparkVersion: optStr(at.appSparkVersion),

@@ -20,6 +20,7 @@ import { SparkMetricsClient } from '../sources/sparkMetrics';
 import { needsTaskSummary, SKEW_QUANTILES } from '../model/insights';
 import { resolveConnectSites } from '../model/connectSites';
 import { DriverSummary, Part, planReads, ReadMemory } from '../model/summary';
+import type { FailureLog } from '../model/failureLog';
 import type { AppEntry } from '../model/entries';
 import type { ApplicationDetail, Job, Stage, TaskSummary } from '../model/types';
 import type { DetailKey } from './changes';
@@ -71,6 +72,8 @@ export interface PollContext {
   readonly maxAgeMs: number;
   readonly signal: AbortSignal;
   readonly warn: (msg: string) => void;
+  /** What was logged of this application's failures: a line per new message, not per poll. */
+  readonly logged: FailureLog;
 }
 
 const LIST_OF: Record<Part, AppList> = { executors: 'executors', jobs: 'jobs', stages: 'stages', storage: 'storage', environment: 'environment' };
@@ -163,7 +166,9 @@ export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<Detai
       }
     });
     if (changed.has('stages')) detail.activeStages = detail.stages?.filter((s) => s.status === 'ACTIVE');
-    const summaries = await fetchTaskSummaries(rec, rest, ref, detail.stages, budget, signal, c.warn);
+    const summaries = await fetchTaskSummaries(rec, rest, ref, detail.stages, budget, signal, (stage, msg) => {
+      if (c.logged.failed(`${entry.key}|stage ${stage}`, msg, now)) c.warn(msg);
+    });
     if (summaries.changed) {
       detail.taskSummaries = summaries.all;
       changed.add('taskSummaries');
@@ -176,10 +181,11 @@ export async function pollApp(rec: AppRecord, c: PollContext): Promise<Set<Detai
     // classic call sites. Classic applications pass through unchanged.
     const shown = changed.size > 0 ? resolveConnectSites(detail) : prev.detail;
     rec.state = { detail: shown, summary: summary ?? prev.summary, fetchedAt: changed.size > 0 || plan.full.length > 0 ? now : (prev.fetchedAt ?? now), stale: false };
+    c.logged.ok(entry.key, now);
   } catch (err) {
     if (signal.aborted) return changed;
     const se = toSourceError(err, now);
-    if (!prev.error || prev.error.message !== se.message) c.warn(`${entry.app.id}: ${se.message}`);
+    if (c.logged.failed(entry.key, se.message, now)) c.warn(`${entry.app.id}: ${se.message}`);
     rec.state = { detail: prev.detail, summary: prev.summary, fetchedAt: prev.fetchedAt, error: se, stale: true };
     changed.add('state');
   }
@@ -233,7 +239,7 @@ async function fetchTaskSummaries(
   stages: readonly Stage[] | undefined,
   budget: number,
   signal: AbortSignal,
-  warn: (msg: string) => void,
+  warn: (stage: string, msg: string) => void,
 ): Promise<{ changed: boolean; all: ReadonlyMap<string, TaskSummary> }> {
   const known = rec.summaries;
   let changed = false;
@@ -258,7 +264,7 @@ async function fetchTaskSummaries(
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof HttpError && err.kind === 'notFound') known.set(k, null);
-      else warn(`${ref.id}: task summary of stage ${st.stageId}.${st.attemptId}: ${String(err)}`);
+      else warn(k, `${ref.id}: task summary of stage ${st.stageId}.${st.attemptId}: ${String(err)}`);
     }
   }
   const all = new Map<string, TaskSummary>();

@@ -7,7 +7,7 @@ import type { Application } from '../model/types';
 import { OVERLAYS } from '../model/compareView';
 import { alignRange, chooseStep } from '../model/promql';
 import { toElapsed } from '../model/compare';
-import type { OverlayData } from '../shared/protocol';
+import type { OverlayData } from '../shared/compareProtocol';
 import type { RunData } from './reads';
 import type { AppSeries } from '../model/series';
 import { builtinOverlay } from '../model/builtinPanels';

@@ -8,7 +8,7 @@ import { PrometheusClient } from '../sources/prometheus';
 import { SparkRestClient } from '../sources/sparkRest';
 import type { AppEntry } from '../model/entries';
 import type { Application, CachedDataset, Executor, SourceConfig, SparkEnvironment, Stage } from '../model/types';
-import type { OverlayData } from '../shared/protocol';
+import type { OverlayData } from '../shared/compareProtocol';
 import { builtinOverlays, loadOverlays } from './overlays';
 import type { AppSeries } from '../model/series';
 

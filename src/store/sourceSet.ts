@@ -6,6 +6,7 @@
 import { HttpClient, HttpError } from '../sources/http';
 import { detectKind, discoveryPorts, probeLocalPort } from '../sources/discovery';
 import { sourceGroup } from '../model/ports';
+import { FailureLog } from '../model/failureLog';
 import type { SourceConfig } from '../model/types';
 import type { Scheduler } from './scheduler';
 import { toSourceError } from './appReads';
@@ -35,6 +36,8 @@ export class SourceSet {
   private own: readonly OwnSource[] = [];
   private readonly clients = new Map<string, { url: string; http: HttpClient }>();
   private readonly backoff = new Map<string, { failures: number; nextTryAt: number }>();
+  /** What was logged of each source's failures: a line per new message, not per poll or per flap. */
+  private readonly logged = new FailureLog();
 
   constructor(private readonly host: SourceSetHost) {}
 
@@ -42,6 +45,7 @@ export class SourceSet {
   reset(): void {
     this.clients.clear();
     this.backoff.clear();
+    this.logged.clear();
   }
 
   /** Credentials of one source changed: its client is rebuilt on the next request. */
@@ -88,6 +92,7 @@ export class SourceSet {
     for (const id of [...this.states.keys()]) {
       if (ids.has(id)) continue;
       this.states.delete(id);
+      this.logged.forget(id);
       this.host.scheduler.remove(`source:${id}`);
       changed = true;
     }
@@ -157,6 +162,7 @@ export class SourceSet {
       if (signal.aborted || this.states.get(id) !== base) return;
       this.states.set(id, { ...base, apps: r.apps, master: r.master, prometheusApps: r.prometheusApps, alerts: r.alerts ?? base.alerts, kind, status: 'ok', error: undefined, lastOkAt: this.host.now() });
       this.backoff.delete(id);
+      this.logged.ok(id, this.host.now());
     } catch (e) {
       if (signal.aborted || this.states.get(id) !== base) return;
       const err = toSourceError(e, this.host.now());
@@ -169,7 +175,7 @@ export class SourceSet {
         this.host.publish();
         return;
       }
-      if (base.status !== 'error' || base.error?.message !== err.message) this.host.log.warn(`${cfg.name} (${cfg.url}): ${err.message}`);
+      if (this.logged.failed(id, err.message, err.at)) this.host.log.warn(`${cfg.name} (${cfg.url}): ${err.message}`);
       // The last good data stays; the state says it is stale and since when.
       this.states.set(id, { ...base, status: 'error', error: err });
     }

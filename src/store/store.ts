@@ -16,11 +16,13 @@
 import { alertsForApp, SparkAlert, sparkAlerts } from '../model/alerts';
 import { AppEntry, mergeEntries } from '../model/entries';
 import { Part, PARTS } from '../model/summary';
+import { FailureLog } from '../model/failureLog';
 import { Scheduler } from './scheduler';
 import { ChangeKeys, parseChangeKey, Signatures } from './changes';
 import { AppRecord, DetailState, pollApp, summariesPending } from './appReads';
 import { SourceSet } from './sourceSet';
 import { StoreReads } from './reads';
+import { DashboardFeed } from './dashboardFeed';
 import type { GroupState, SourceState, StoreDeps, StoreSettings, WatchOptions } from './types';
 import { LIGHT_MAX_STORAGE_MB } from './types';
 import { RunRegistry } from './runs';
@@ -42,6 +44,8 @@ export class Store {
   private readonly scheduler: Scheduler;
   private readonly sourceSet: SourceSet;
   private readonly records = new Map<string, AppRecord>();
+  /** What was logged of each application's failures (appReads.ts). */
+  private readonly appFailures = new FailureLog();
   private readonly interests = new Map<string, Map<number, { parts: ReadonlySet<Part>; live: boolean; light: boolean }>>();
   private nextInterest = 1;
   private entries: AppEntry[] = [];
@@ -61,6 +65,8 @@ export class Store {
   readonly reads: StoreReads;
   /** Built-in series of the applications polled (model/series.ts): charts where Prometheus has none. */
   private readonly seriesRec: SeriesRecorder;
+  /** One feed per open dashboard: the store reads its series while it is shown. */
+  readonly dashboards: { open(appKey: string): DashboardFeed };
 
   constructor(settings: StoreSettings, private readonly deps: StoreDeps) {
     this.settings = settings;
@@ -89,6 +95,26 @@ export class Store {
       now: this.now,
     });
     this.seriesRec = new SeriesRecorder({ dir: deps.seriesDir, warn: (m) => deps.log.warn(m) });
+    this.dashboards = {
+      open: (appKey) =>
+        new DashboardFeed(
+          {
+            scheduler: this.scheduler,
+            entry: (k) => this.entry(k),
+            detail: (k) => this.detail(k),
+            prometheusFor: (k) => this.reads.prometheusFor(k),
+            // While a dashboard is shown, its application's environment (metrics namespace) is read.
+            watch: (k) => this.watch(k, { parts: ['environment'] }),
+            // While a dashboard is open, its application's built-in series get a point at each poll.
+            record: (k) => this.watch(k, { parts: ['executors', 'stages'], live: true }),
+            series: (k) => this.series(k),
+            refreshIntervalMs: () => this.settings.refreshIntervalMs,
+            now: this.now,
+            warn: (m) => deps.log.warn(m),
+          },
+          appKey,
+        ),
+    };
     this.runs.onDidChange(() => this.announce([ChangeKeys.runs]));
     this.cacheImpacts.onDidChange(() => this.announce([ChangeKeys.runs]));
   }
@@ -281,15 +307,16 @@ export class Store {
     if (this.sigs.changed(ChangeKeys.sources, [...this.sourceSet.states.values()].map((s) => [s.config.id, s.config.url, s.group, s.status, s.kind, s.error?.message, s.error?.at, s.master]))) changed.push(ChangeKeys.sources);
     if (this.sigs.changed(ChangeKeys.alerts, [...this.sourceSet.states.values()].map((s) => s.alerts ?? null))) changed.push(ChangeKeys.alerts);
     const entries = mergeEntries(
-      [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps })),
+      [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps, listedAt: s.lastOkAt })),
     );
     const servedBefore = new Map([...this.entryByKey].map(([k, e]) => [k, e.sourceId]));
     this.entries = entries;
     this.entryByKey = new Map(entries.map((e) => [e.key, e]));
     if (this.sigs.changed(ChangeKeys.apps, entries.map((e) => e.key))) changed.push(ChangeKeys.apps);
     for (const e of entries) {
-      // lastUpdated moves with every event the History Server reads: the store's concern only.
-      const { lastUpdated: _ignored, ...app } = e.app;
+      // lastUpdated moves with every event the History Server reads, a live driver's running
+      // time with every listing (its clock offset, derived from it, does not): the store's concern only.
+      const { lastUpdated: _updated, runningForMs: _running, ...app } = e.app;
       if (this.sigs.changed(ChangeKeys.app(e.key), [app, e.via, e.sourceId, e.stale])) changed.push(ChangeKeys.app(e.key));
     }
     // Records of applications that left every source go, unless someone looks; so do unwatched
@@ -297,7 +324,10 @@ export class Store {
     for (const key of [...this.records.keys()]) {
       if (this.interests.has(key)) continue;
       const now = this.entryByKey.get(key);
-      if (!now || now.sourceId !== servedBefore.get(key)) this.records.delete(key);
+      if (!now || now.sourceId !== servedBefore.get(key)) {
+        this.records.delete(key);
+        this.appFailures.forget(key);
+      }
     }
     const gone = (k: string) => {
       const appKey = parseChangeKey(k)?.appKey;
@@ -374,6 +404,7 @@ export class Store {
       maxAgeMs: this.settings.statusBarIntervalMs,
       signal,
       warn: (m) => this.deps.log.warn(`${m} (via ${source.config.name})`),
+      logged: this.appFailures,
     });
     if (signal.aborted) return;
     const keys = [...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p)));

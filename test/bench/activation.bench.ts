@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchBrowser, openFile, openWorkbench, runCommand, screenshot, type BrowserSession } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
+import { waitFor } from '../harness/wait';
 import { BenchResult, median, OUT_TEST, progress, round, runAlone } from './common';
 import { productionBuild } from './prodBuild';
 
@@ -51,17 +52,15 @@ function stubSample(bundle: string, extDir: string): Promise<StubSample> {
 async function readRunningExtensions(session: BrowserSession): Promise<{ ms: number; text: string }> {
   const page = session.page;
   const row = page.locator('.runtime-extensions-editor .extension').filter({ has: page.locator('.name', { hasText: EXTENSION_ID }) }).first();
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const text = (await row.locator('.activation-time').innerText({ timeout: 5_000 }).catch(() => '')).trim();
+  let text = '';
+  return waitFor(async () => {
+    text = (await row.locator('.activation-time').innerText({ timeout: 5_000 }).catch(() => '')).trim();
     const m = /Activation:\s*(\d+)\s*ms/.exec(text);
-    if (m) return { ms: Number(m[1]), text };
-    if (Date.now() > deadline) {
-      const shot = await screenshot(page, 'bench-activation-failure').catch(() => '');
-      throw new Error(`no activation time for ${EXTENSION_ID} in Running Extensions (last text: "${text}"; screenshot ${shot})`);
-    }
-    await page.waitForTimeout(300);
-  }
+    return m ? { ms: Number(m[1]), text } : undefined;
+  }, { what: `the activation time of ${EXTENSION_ID} in Running Extensions`, timeoutMs: 60_000, intervalMs: 300 }).catch(async (e: Error) => {
+    const shot = await screenshot(page, 'bench-activation-failure').catch(() => '');
+    throw new Error(`${e.message} (last text: "${text}"; screenshot ${shot})`);
+  });
 }
 
 async function realVsCode(extDir: string, runs: number): Promise<{ samples: number[]; texts: string[] }> {

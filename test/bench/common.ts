@@ -12,6 +12,8 @@ export interface BenchResult {
   readonly budget?: number;
   /** How the figure was obtained, or why it is what it is; printed under the table. */
   readonly note?: string;
+  /** The same figure of the previous release, measured in the same run (printed "previous → now"). */
+  readonly previous?: number;
 }
 
 // Compiled to out/test/bench/ (three levels below the repo root), or run from test/bench/ (two).
@@ -61,7 +63,8 @@ export function printRows(rows: readonly BenchResult[]): void {
   for (const r of rows) {
     const ratio = r.budget ? `, ${round(r.value / r.budget, 2)}×` : '';
     const budget = r.budget !== undefined ? ` (budget ${r.budget} ${r.unit}${ratio}${r.value <= r.budget ? '' : ', over'})` : '';
-    console.log(`${r.name}: ${r.value} ${r.unit}${budget}`);
+    const value = r.previous !== undefined ? `${r.previous} → ${r.value} ${r.unit} (${round(r.value / r.previous, 3)}× the previous release)` : `${r.value} ${r.unit}`;
+    console.log(`${r.name}: ${value}${budget}`);
     if (r.note) console.log(`    ${r.note}`);
   }
 }

@@ -7,14 +7,15 @@
  *   node out/test/bench/index.js poll rangeQuery    only these (after npm run compile-tests)
  *   node out/test/bench/poll.bench.js               one module alone, without the table
  *
- * The real-Spark benches (driverLoad, rangeQuery) need `bash scripts/spark-env.sh start`; the
- * activation bench needs code-server and Chromium (scripts/provision.sh).
+ * The real-Spark benches (driverLoad, rangeQuery) start the Spark environment when it is not
+ * running and stop it again at the end, on a crash or on Ctrl+C (sparkEnv.ts); one that was
+ * running is left running. The activation bench needs code-server and Chromium (scripts/provision.sh).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchResult, REPO, round } from './common';
-import { stopSharedJob } from './sparkJob';
+import { exitCode, releaseAll } from './sparkEnv';
 
 interface BenchModule {
   readonly id: string;
@@ -29,6 +30,7 @@ const MODULES: readonly BenchModule[] = [
   { id: 'cacheScanner', file: 'cacheScanner.bench.ts', load: async () => import('./cacheScanner.bench') },
   { id: 'poll', file: 'poll.bench.ts', load: async () => import('./poll.bench') },
   { id: 'series', file: 'series.bench.ts', load: async () => import('./series.bench') },
+  { id: 'hook', file: 'hook.bench.ts', load: async () => import('./hook.bench') },
   { id: 'driverLoad', file: 'driverLoad.bench.ts', load: async () => import('./driverLoad.bench') },
   { id: 'rangeQuery', file: 'rangeQuery.bench.ts', load: async () => import('./rangeQuery.bench') },
 ];
@@ -62,7 +64,9 @@ function fmtNum(v: number | undefined): string {
 
 function table(rows: readonly Row[]): string {
   const head = ['bench', 'measure', 'value', 'unit', 'budget', 'ratio', ''];
-  const body = rows.map((r) => [r.bench, r.name, fmtNum(r.value), r.unit, fmtNum(r.budget), r.ratio === undefined ? '' : `${fmtNum(r.ratio)}×`, r.status === 'info' ? '' : r.status]);
+  // A figure with the previous release's beside it reads "previous → now (now/previous)".
+  const value = (r: Row) => (r.previous === undefined ? fmtNum(r.value) : `${fmtNum(r.previous)} → ${fmtNum(r.value)} (${fmtNum(r.value / r.previous)}×)`);
+  const body = rows.map((r) => [r.bench, r.name, value(r), r.unit, fmtNum(r.budget), r.ratio === undefined ? '' : `${fmtNum(r.ratio)}×`, r.status === 'info' ? '' : r.status]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 4 || i === 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -95,7 +99,8 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await stopSharedJob();
+    // The shared job, then the Spark environment if this run started it (sparkEnv.ts).
+    await releaseAll();
   }
 
   console.log('');
@@ -125,7 +130,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => process.exit(exitCode(code)),
   (e) => {
     console.error(e);
     process.exit(1);

@@ -1,27 +1,41 @@
 /**
- * Child process of poll.bench.ts (started with --expose-gc): the real Store (src/store/store.ts) with
- * the real HTTP client, polling one watched application of a source configured as a driver
- * (discovery off), exactly as the extension does while an application's node is expanded.
- * Measures around each `store.refresh()`: this process's CPU time (process.cpuUsage:
- * the store, the HTTP client, JSON parsing, GC), wall time, and the requests made (by wrapping
- * the client the store gets from its factory). Prints one JSON line.
+ * Child process of poll.bench.ts (started with --expose-gc): the real Store (src/store/) with the
+ * real HTTP client, driven as the extension drives it while one application's node is expanded in
+ * a visible tree: `store.watch(key, { parts })` (the tree's jobs, stages and environment; plus
+ * executors when the executor list is open) and the status bar's light watch (executors and
+ * storage, wanted only while the application is small), then `store.pollNow()` (a scheduled,
+ * non-forced poll) in a loop.
  *
- *   node --expose-gc out/test/bench/pollWorker.js '{"url":"http://127.0.0.1:P","mode":"cpu","warmup":5,"polls":50}'
+ * The loop stands in for the scheduler's timer: the window counts as unfocused, so no timer of
+ * the store's own runs between the polls measured, and the store's clock (`deps.now`) advances
+ * by the refresh interval before each poll, so what the store decides from ages (a list read at
+ * least every 30 s, big lists parsed at most every so often) happens as it would at one poll per
+ * 3 s. Measured around each poll: this process's CPU time (process.cpuUsage: the store, the HTTP
+ * client, gunzip, JSON parsing, GC), wall time, the requests made and the JSON text received (by
+ * wrapping the client the store gets from its factory). Prints one JSON line.
+ *
+ *   node --expose-gc out/test/bench/pollWorker.js '{"url":"http://127.0.0.1:P","mode":"cpu","warmup":10,"polls":100,"parts":["jobs","stages","environment"],"intervalMs":3000}'
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
-import { createHttpClient, HttpClient } from '../../src/sources/http';
-import { SparkRestClient } from '../../src/sources/sparkRest';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { createHttpClient, HttpClient, parseJsonText } from '../../src/sources/http';
+import type { Part } from '../../src/model/summary';
+import { parseChangeKey } from '../../src/store/changes';
 import { Store } from '../../src/store/store';
+import { diffHeaps, heapByName, HeapByName, SnapshotDiff } from './heapDiff';
 
 export interface WorkerConfig {
   readonly url: string;
   readonly mode: 'cpu' | 'memory';
   readonly warmup: number;
   readonly polls: number;
-  /** memory mode: polls after which the heap is read (after two forced GCs). */
+  /** What the application's node wants: the tree's parts, with 'executors' when its list is open. */
+  readonly parts: readonly Part[];
+  /** The store's clock advances by this much before each poll (the refresh interval). */
+  readonly intervalMs: number;
+  /** memory mode: polls after which the heap is read (after forced GCs). */
   readonly checkpoints?: readonly number[];
 }
 
@@ -36,93 +50,52 @@ export interface WorkerResult {
   /** Requests per measured poll: all of them, and those for the application (not the source's application list). */
   readonly requests: number[];
   readonly appRequests: number[];
+  /** JSON text received per measured poll (after gunzip), as the store's client returned it. */
+  readonly textBytes: number[];
+  /** Per measured poll: parts of the application the store announced as changed. */
+  readonly announced: number[];
   /** Every distinct request seen during the measured polls. */
   readonly distinct: RequestSeen[];
-  /** After two forced GCs; `code` is V8's compiled code (code spaces), part of heapUsed. */
+  /** After forced GCs; `code` is V8's compiled code (code spaces), part of heapUsed. */
   readonly heap: { poll: number; heapUsed: number; code: number }[];
   readonly executorsSeen: number;
+  readonly jobsSeen: number;
   readonly detailError?: string;
-  /**
-   * memory mode: heap snapshots at the first and last checkpoints, compared by node type:
-   * `data` (objects, strings, arrays, closures… what a leak would be made of) and `jit` (code,
-   * deopt data, feedback: V8's compiler at work), plus the constructors that grew most.
-   */
-  readonly snapshotDiff?: { dataBytes: number; jitBytes: number; maxCountGrowth: { name: string; count: number }; top: { name: string; count: number; bytes: number }[] };
-  /** cpu mode: median CPU of one request and its parsing, per endpoint, made one at a time. */
-  readonly perEndpointCpuMs: Record<string, number>;
+  readonly snapshotDiff?: SnapshotDiff;
 }
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const MEMORY_TIMEOUT_MS = 2000;
-
-interface HeapSnapshotFile {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
-  nodes: number[];
-  strings: string[];
-}
-
-/** Self sizes by `type:name` of a heap snapshot of this process (written, read, removed). */
-function heapByName(): Map<string, { count: number; bytes: number }> {
-  const file = path.join(os.tmpdir(), `so-bench-heap-${process.pid}-${Date.now()}.heapsnapshot`);
-  writeHeapSnapshot(file);
-  try {
-    const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as HeapSnapshotFile;
-    const f = snap.snapshot.meta.node_fields;
-    const types = snap.snapshot.meta.node_types[0];
-    const [ti, ni, si] = [f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
-    const out = new Map<string, { count: number; bytes: number }>();
-    for (let i = 0; i < snap.nodes.length; i += f.length) {
-      const key = `${types[snap.nodes[i + ti]]}:${snap.strings[snap.nodes[i + ni]].slice(0, 50)}`;
-      const o = out.get(key) ?? { count: 0, bytes: 0 };
-      o.count++;
-      o.bytes += snap.nodes[i + si];
-      out.set(key, o);
-    }
-    return out;
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-}
-
-/** V8's own compiler structures, which grow while it optimises: not data anybody keeps. */
-const isJit = (key: string) => key.startsWith('code:') || key.startsWith('hidden:') || key.startsWith('object shape:');
-
-function diffHeaps(a: Map<string, { count: number; bytes: number }>, b: Map<string, { count: number; bytes: number }>): NonNullable<WorkerResult['snapshotDiff']> {
-  const rows = [...new Set([...a.keys(), ...b.keys()])].map((k) => ({
-    name: k,
-    count: (b.get(k)?.count ?? 0) - (a.get(k)?.count ?? 0),
-    bytes: (b.get(k)?.bytes ?? 0) - (a.get(k)?.bytes ?? 0),
-  }));
-  return {
-    dataBytes: rows.filter((r) => !isJit(r.name)).reduce((s, r) => s + r.bytes, 0),
-    jitBytes: rows.filter((r) => isJit(r.name)).reduce((s, r) => s + r.bytes, 0),
-    top: rows.filter((r) => !isJit(r.name)).sort((x, y) => y.bytes - x.bytes).slice(0, 6),
-    maxCountGrowth: rows.filter((r) => !isJit(r.name)).reduce((m, r) => (r.count > m.count ? { name: r.name, count: r.count } : m), { name: '', count: 0 }),
-  };
-}
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   let seen: RequestSeen[] = [];
+  let bytes = 0;
   const record = (path: string, params?: Readonly<Record<string, unknown>>) =>
     seen.push({ path, params: params ? Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${String(v)}`).join('&') : '' });
   const counting = (inner: HttpClient): HttpClient => ({
     baseUrl: inner.baseUrl,
-    getJson: (path, o) => {
+    // The client's own getJson is parseJsonText(getText()): the same, with the text counted.
+    getJson: async (path, o) => {
       record(path, o?.params);
-      return inner.getJson(path, o);
+      const text = await inner.getText(path, o);
+      bytes += text.length;
+      return parseJsonText(text);
     },
-    getText: (path, o) => {
+    getText: async (path, o) => {
       record(path, o?.params);
-      return inner.getText(path, o);
+      const text = await inner.getText(path, o);
+      bytes += text.length;
+      return text;
     },
     head: (path, o) => {
       record(path, o?.params);
       return inner.head(path, o);
     },
   });
+  let clock = Date.now();
   const store = new Store(
     {
       configured: [{ name: 'bench', url: cfg.url, kind: 'driver' }],
@@ -135,36 +108,50 @@ async function main(): Promise<void> {
       requestTimeoutMs: cfg.mode === 'memory' ? MEMORY_TIMEOUT_MS : 5000,
       historyMaxApplications: 20,
     },
-    { makeClient: (s, timeoutMs) => counting(createHttpClient({ baseUrl: s.url, caFile: s.caFile, timeoutMs })), log: silent },
+    { makeClient: (s, timeoutMs) => counting(createHttpClient({ baseUrl: s.url, caFile: s.caFile, timeoutMs })), log: silent, now: () => clock },
   );
-
-  await store.refresh();
+  let announced = 0;
+  store.onDidChange((keys) => {
+    for (const k of keys) if (parseChangeKey(k)?.part) announced++;
+  });
+  // Unfocused: the scheduler arms no timer; this loop is the timer.
+  store.setFocused(false);
+  store.setViewVisible(true);
+  await store.pollNow();
   const entry = store.applications()[0];
   if (!entry) throw new Error(`the store lists no application at ${cfg.url}: ${JSON.stringify(store.allSources().map((s) => s.error))}`);
-  store.watch(entry.key);
-  for (let i = 0; i < cfg.warmup; i++) await store.refresh();
+  store.watch(entry.key, { parts: cfg.parts });
+  store.watch(entry.key, { parts: ['executors', 'storage'], light: true });
+  const poll = async () => {
+    clock += cfg.intervalMs;
+    await store.pollNow();
+  };
+  for (let i = 0; i < cfg.warmup; i++) await poll();
 
   const cpuMs: number[] = [];
   const wallMs: number[] = [];
   const requests: number[] = [];
   const appRequests: number[] = [];
+  const textBytes: number[] = [];
+  const announcedPerPoll: number[] = [];
   const distinct = new Map<string, RequestSeen>();
   // Readings go into arrays allocated up front: a growing list would be growth of this harness.
   const order = [...(cfg.checkpoints ?? [])].sort((a, b) => a - b);
   const heapUsedAt = new Float64Array(order.length);
   const codeAt = new Float64Array(order.length);
-  const checkpoints = new Set(cfg.checkpoints ?? []);
-  const firstCheckpoint = Math.min(...checkpoints);
-  const lastCheckpoint = Math.max(...checkpoints);
+  const checkpoints = new Set(order);
+  const firstCheckpoint = order[0];
+  const lastCheckpoint = order[order.length - 1];
   // The first snapshot's figures wait in a file, so they are not growth themselves.
   const firstHeapFile = path.join(os.tmpdir(), `so-bench-heap-${process.pid}.json`);
-  let firstHeap = false;
-  let snapshotDiff: WorkerResult['snapshotDiff'];
+  let snapshotDiff: SnapshotDiff | undefined;
   for (let i = 1; i <= cfg.polls; i++) {
     seen = [];
+    bytes = 0;
+    announced = 0;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    await store.refresh();
+    await poll();
     const t1 = performance.now();
     const c = process.cpuUsage(c0);
     // memory mode keeps no per-poll figures: they would be growth of this harness, not of the store.
@@ -173,6 +160,8 @@ async function main(): Promise<void> {
       wallMs.push(t1 - t0);
       requests.push(seen.length);
       appRequests.push(seen.filter((r) => r.path !== 'api/v1/applications').length);
+      textBytes.push(bytes);
+      announcedPerPoll.push(announced);
       for (const r of seen) distinct.set(`${r.path}?${r.params}`, r);
     }
     if (checkpoints.has(i)) {
@@ -192,50 +181,26 @@ async function main(): Promise<void> {
       codeAt[order.indexOf(i)] = code;
       if (i === firstCheckpoint) {
         fs.writeFileSync(firstHeapFile, JSON.stringify([...heapByName()]));
-        firstHeap = true;
-      } else if (i === lastCheckpoint && firstHeap) {
+      } else if (i === lastCheckpoint) {
         const second = heapByName();
-        snapshotDiff = diffHeaps(new Map(JSON.parse(fs.readFileSync(firstHeapFile, 'utf8')) as [string, { count: number; bytes: number }][]), second);
+        snapshotDiff = diffHeaps(new Map(JSON.parse(fs.readFileSync(firstHeapFile, 'utf8')) as [string, { count: number; bytes: number }][]) as HeapByName, second);
         fs.rmSync(firstHeapFile, { force: true });
       }
     }
   }
-  // Which answers cost what: each request of a poll alone, sequentially, 10 times.
-  const perEndpointCpuMs: Record<string, number> = {};
-  if (cfg.mode === 'cpu') {
-    const rest = new SparkRestClient(createHttpClient({ baseUrl: cfg.url, timeoutMs: 30_000 }));
-    const ref = { id: entry.app.id };
-    const calls: Record<string, () => Promise<unknown>> = {
-      allexecutors: () => rest.executors(ref),
-      'storage/rdd': () => rest.cachedDatasets(ref),
-      stages: () => rest.stages(ref),
-      jobs: () => rest.jobs(ref),
-      applications: () => rest.applications(),
-    };
-    for (const [name, call] of Object.entries(calls)) {
-      const xs: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        const c0 = process.cpuUsage();
-        await call();
-        const c = process.cpuUsage(c0);
-        xs.push((c.user + c.system) / 1000);
-      }
-      xs.sort((a, b) => a - b);
-      perEndpointCpuMs[name] = (xs[4] + xs[5]) / 2;
-    }
-  }
-  const heap = order.map((poll, k) => ({ poll, heapUsed: heapUsedAt[k], code: codeAt[k] }));
   const d = store.detail(entry.key);
   const result: WorkerResult = {
     cpuMs,
     wallMs,
     requests,
     appRequests,
+    textBytes,
+    announced: announcedPerPoll,
     distinct: [...distinct.values()],
-    heap,
+    heap: order.map((poll, k) => ({ poll, heapUsed: heapUsedAt[k], code: codeAt[k] })),
     executorsSeen: d?.detail.executors?.length ?? 0,
+    jobsSeen: d?.detail.jobs?.length ?? 0,
     detailError: d?.error?.message,
-    perEndpointCpuMs,
     snapshotDiff,
   };
   store.dispose();

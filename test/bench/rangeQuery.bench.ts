@@ -3,7 +3,7 @@
  * refresh moves fewer bytes than the Grafana dashboards in reference/grafana need for the same
  * questions), against the REAL Prometheus of scripts/spark-env.sh with a running job (sparkJob.ts).
  *
- * Ours: the dashboard's own code (features/dashboard/dashboardQueries.ts: detect, planRange, planPanels,
+ * Ours: the dashboard's own code (store/dashboardReads.ts: detect, planRange, planPanels,
  * fetchPanels; model/promql.ts chooseStep/alignRange), every panel at one canvas width, for the
  * last hour (not clamped to the application's start, as Grafana's "Last 1 hour" is not), at 600
  * and 1200 px. Points per series are counted in Prometheus's answers; plus the custom PromQL
@@ -21,13 +21,14 @@
 import * as path from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
 import { PrometheusClient, PrometheusError } from '../../src/sources/prometheus';
-import { DashboardApp, detect, fetchCustom, fetchPanels, PanelRequest, planPanels, planRange } from '../../src/features/dashboard/dashboardQueries';
+import { DashboardApp, detect, fetchCustom, fetchPanels, PanelRequest, planPanels, planRange } from '../../src/store/dashboardReads';
 import { alignRange, PANELS, PanelId, parsePromDuration, sanitizeMetricKey } from '../../src/model/promql';
 import { getJson, waitFor } from '../integration/env';
 import { BenchResult, progress, round, runAlone } from './common';
 import { GRAFANA_DIR, grafanaStep, GrafanaTarget, loadTargets, substitute } from './grafana';
 import { PromProxy, ProxiedRequest, startPromProxy } from './promProxy';
-import { sharedLongRunningJob, stopSharedJob } from './sparkJob';
+import { sharedLongRunningJob } from './sparkJob';
+import { releaseAll } from './sparkEnv';
 
 const RANGE_S = 3600;
 const WIDTHS = [600, 1200];
@@ -283,4 +284,4 @@ export async function run(): Promise<BenchResult[]> {
   return rows;
 }
 
-if (require.main === module) runAlone(run, stopSharedJob);
+if (require.main === module) runAlone(run, releaseAll);

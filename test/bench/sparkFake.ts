@@ -1,257 +1,152 @@
 /**
- * A FAKE Spark monitoring REST API, for the one thing a real Spark cannot give on a 2-core
- * machine: an application with 1,000 or 10,000 executors (project rule: fakes only for what
- * the real thing cannot produce here). Every answer is built from real answers of Spark 4.3.0
- * (fixtures/spark-4.3.0-rest-samples.json, captured from a driver of scripts/spark-env.sh), with
- * the same fields, the same pretty-printed layout (Jackson's `"key" : value`), and Spark's
- * bounds: at most 100 dead executors (spark.ui.retainedDeadExecutors), a cached dataset spread
- * over every executor (its dataDistribution and partitions lists grow with N, as they do in
- * Spark 4.3's /storage/rdd).
+ * A FAKE live Spark driver, for the one thing a real Spark cannot give on a 2-core machine: an
+ * application with 1,000 or 10,000 executors (project rule: fakes only for what the real thing
+ * cannot produce here). What it answers is fakeModel.ts, built from real 4.3.0 answers; this file
+ * serves it as a 4.3.0 driver's Jetty does:
  *
- * Answers are serialized once per server, so serving costs little; the server runs in the bench
- * process while the store runs in a child process (pollWorker.ts), so their CPU times do not mix.
- * Every request is logged (path and query) for the checks "≤ 5 requests", "no details=true",
- * "no /sql".
+ * - the REST API (`/api/v1/…`: applications, allexecutors, executors, jobs and `?status=running`,
+ *   stages and `?status=active`, storage/rdd, environment, task summaries), `application/json`;
+ * - the metrics servlet: `GET /metrics/json` answers 301 to `/metrics/json/`, which answers
+ *   `text/json` (seen on 4.3.0, SPARK-FACTS.md "Cheap summaries");
+ * - gzip when the client accepts it (Spark's GzipHandler, Jetty's minimum of 32 bytes), so the
+ *   store pays for decompression as it does against a real driver.
+ *
+ * One tick is one poll: `GET /api/v1/applications` (the first request of every poll of either
+ * release) advances the model by one. Every request is logged with its tick, its body's bytes
+ * and the bytes sent (gzip or not). The server runs in the bench process; the store runs in a
+ * child process (pollWorker.ts), so their CPU times do not mix.
  */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { REPO } from './common';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { AnswerName, FakeModel, FakeModelOptions } from './fakeModel';
 
-// Spark's own JSON, edited field by field from the captured samples: typing every field adds nothing.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
+export type { Scenario } from './fakeModel';
 
-interface Samples {
-  application: Json;
-  executor: Json;
-  driverExecutor: Json;
-  job: Json;
-  stage: Json;
-  rdd: Json;
-  taskSummary: Json;
-  environment: Json;
-}
-
-export interface FakeSparkOptions {
-  readonly executors: number;
-  /** Dead executors listed by allexecutors; Spark keeps at most 100 (spark.ui.retainedDeadExecutors). */
-  readonly deadExecutors?: number;
-  readonly jobs?: number;
-  /** Two stages per job by default. */
-  readonly stages?: number;
+export interface FakeSparkOptions extends FakeModelOptions {
+  /** Answer gzip when the client accepts it, as Spark does (default true; off saves the bench time where bytes do not matter). */
+  readonly gzip?: boolean;
 }
 
 export interface LoggedRequest {
+  /** The poll it belongs to: the number of application-list requests made so far. */
+  readonly tick: number;
   readonly path: string;
   readonly query: string;
+  readonly status: number;
+  /** The body's length as JSON text (what the client parses). */
+  readonly bytes: number;
+  /** The body's length as sent (gzip when the client accepted it). */
+  readonly wireBytes: number;
 }
 
 export interface FakeSpark {
   readonly url: string;
   readonly appId: string;
-  /** Bytes of each list answer, by endpoint. */
-  readonly sizes: Readonly<Record<string, number>>;
+  readonly model: FakeModel;
   readonly log: LoggedRequest[];
+  /** The current tick (polls seen so far). */
+  readonly tick: number;
+  /** Bytes of one answer's text at the current tick. */
+  bytesOf(name: AnswerName): number;
   close(): Promise<void>;
 }
 
-const SAMPLES_FILE = path.join(REPO, 'test', 'bench', 'fixtures', 'spark-4.3.0-rest-samples.json');
+const gzip = promisify(zlib.gzip);
+/** Jetty's GzipHandler leaves bodies under this many bytes alone. */
+const MIN_GZIP_BYTES = 32;
 
-/** Spark's REST answers are pretty-printed by Jackson: two spaces, `"key" : value`. */
-function sparkJson(v: unknown): Buffer {
-  return Buffer.from(JSON.stringify(v, null, 2).replace(/^(\s*"(?:[^"\\]|\\.)*"): /gm, '$1 : '));
-}
-
-/** Deterministic pseudo-random numbers, so every run serves the same bytes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
-
-function gmt(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', 'GMT');
-}
-
-function hostPort(i: number): string {
-  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${35000 + (i % 1000)}`;
-}
-
-export function buildAnswers(o: FakeSparkOptions): { appId: string; bodies: Map<string, Buffer>; taskSummary: Buffer } {
-  const s = JSON.parse(fs.readFileSync(SAMPLES_FILE, 'utf8')) as Samples;
-  const r = rng(42);
-  const n = o.executors;
-  const dead = Math.min(100, o.deadExecutors ?? Math.min(100, Math.ceil(n / 20)));
-  const jobs = o.jobs ?? 200;
-  const stages = o.stages ?? jobs * 2;
-  const appId = 'app-20261121080000-0042';
-  const t0 = Date.parse('2026-11-21T08:00:00Z');
-
-  const app = clone(s.application);
-  app.id = appId;
-  app.name = `fake-${n}-executors`;
-
-  // allexecutors: the driver, N live executors, the dead ones (with their removal reason).
-  const executors: Json[] = [clone(s.driverExecutor)];
-  for (let i = 0; i < n + dead; i++) {
-    const e = clone(s.executor);
-    const id = String(i + 1);
-    e.id = id;
-    e.hostPort = hostPort(i + 1);
-    e.memoryUsed = Math.floor(r() * e.maxMemory);
-    e.completedTasks = Math.floor(r() * 5000);
-    e.totalTasks = e.completedTasks + e.failedTasks;
-    e.activeTasks = r() < 0.5 ? 1 : 0;
-    e.totalDuration = Math.floor(r() * 4e6);
-    e.totalGCTime = Math.floor(e.totalDuration * r() * 0.1);
-    e.totalInputBytes = Math.floor(r() * 1e10);
-    e.totalShuffleRead = Math.floor(r() * 1e9);
-    e.totalShuffleWrite = Math.floor(r() * 1e9);
-    e.addTime = gmt(t0 + i * 10);
-    e.executorLogs = {
-      stdout: `http://${e.hostPort.split(':')[0]}:8081/logPage/?appId=${appId}&executorId=${id}&logType=stdout`,
-      stderr: `http://${e.hostPort.split(':')[0]}:8081/logPage/?appId=${appId}&executorId=${id}&logType=stderr`,
-    };
-    e.memoryMetrics.usedOnHeapStorageMemory = e.memoryUsed;
-    for (const k of Object.keys(e.peakMemoryMetrics)) e.peakMemoryMetrics[k] = Math.floor(e.peakMemoryMetrics[k] * (0.5 + r()));
-    if (i >= n) {
-      e.isActive = false;
-      e.removeTime = gmt(t0 + 3_600_000 + i);
-      e.removeReason = r() < 0.5 ? 'Executor decommission: spot instance interrupted' : 'Container killed by YARN for exceeding memory limits. 4.5 GB of 4.5 GB physical memory used.';
-      e.activeTasks = 0;
-    }
-    executors.push(e);
+/** Which answer a path under `/api/v1/applications/{id}/` asks for. */
+function routeApp(rest: string, q: URLSearchParams): AnswerName | undefined {
+  const status = q.get('status')?.toLowerCase();
+  if (/^stages\/\d+\/\d+\/taskSummary$/.test(rest)) return 'taskSummary';
+  switch (rest) {
+    case '':
+      return 'application';
+    case 'allexecutors':
+    case 'executors':
+    case 'storage/rdd':
+    case 'environment':
+      return rest;
+    case 'jobs':
+      return status === 'running' ? 'runningJobs' : status ? undefined : 'jobs';
+    case 'stages':
+      return status === 'active' ? 'activeStages' : status ? undefined : 'stages';
+    default:
+      return undefined;
   }
-
-  // jobs and stages (details=false lists): the last two of each are running.
-  const jobList: Json[] = [];
-  for (let j = jobs - 1; j >= 0; j--) {
-    const x = clone(s.job);
-    x.jobId = j;
-    x.name = `collect at /home/user/project/etl.py:${100 + (j % 300)}`;
-    x.submissionTime = gmt(t0 + j * 15_000);
-    x.stageIds = [2 * j, 2 * j + 1];
-    x.numTasks = 2 * n;
-    x.numCompletedTasks = 2 * n;
-    if (j >= jobs - 2) {
-      x.status = 'RUNNING';
-      delete x.completionTime;
-      x.numActiveTasks = n;
-      x.numCompletedTasks = n;
-    } else {
-      x.completionTime = gmt(t0 + j * 15_000 + 12_000);
-    }
-    jobList.push(x);
-  }
-  const stageList: Json[] = [];
-  for (let k = stages - 1; k >= 0; k--) {
-    const x = clone(s.stage);
-    x.stageId = k;
-    x.attemptId = 0;
-    x.name = `collect at /home/user/project/etl.py:${100 + ((k >> 1) % 300)}`;
-    x.numTasks = 2 * n;
-    x.numCompleteTasks = 2 * n;
-    x.numCompletedIndices = 2 * n;
-    x.submissionTime = gmt(t0 + k * 7_500);
-    // One stage in ten is long enough for a task summary (model/insights needsTaskSummary).
-    const long = k % 10 === 0;
-    x.completionTime = gmt(t0 + k * 7_500 + (long ? 6_000 : 900));
-    x.executorRunTime = long ? 2 * n * 3_000 : 2 * n * 40;
-    x.executorCpuTime = x.executorRunTime * 800_000;
-    x.inputBytes = Math.floor(r() * 1e10);
-    x.shuffleReadBytes = Math.floor(r() * 1e9);
-    x.shuffleWriteBytes = Math.floor(r() * 1e9);
-    x.rddIds = [3 * k, 3 * k + 1, 3 * k + 2];
-    if (k >= stages - 2) {
-      x.status = 'ACTIVE';
-      delete x.completionTime;
-      x.numActiveTasks = n;
-      x.numCompleteTasks = n;
-    }
-    stageList.push(x);
-  }
-
-  // storage/rdd: one dataset cached on every live executor (2 partitions each), two small ones.
-  const rdds: Json[] = [];
-  for (let d = 0; d < 3; d++) {
-    const x = clone(s.rdd);
-    const on = d === 0 ? n : 2;
-    const parts = 2 * on;
-    x.id = 10 + d;
-    x.name = `*(1) Project [id#${d}L, value#${d + 1}]\n+- *(1) Scan parquet events_${d}\n`;
-    x.numPartitions = parts;
-    x.numCachedPartitions = parts;
-    const per = 8_000_000 + d;
-    x.memoryUsed = per * parts;
-    x.dataDistribution = Array.from({ length: on }, (_, i) => ({
-      ...clone(s.rdd.dataDistribution[0]),
-      address: hostPort(i + 1),
-      memoryUsed: 2 * per,
-      onHeapMemoryUsed: 2 * per,
-    }));
-    x.partitions = Array.from({ length: parts }, (_, p) => ({
-      ...clone(s.rdd.partitions[0]),
-      blockName: `rdd_${x.id}_${p}`,
-      memoryUsed: per,
-      executors: [String((p >> 1) + 1)],
-    }));
-    rdds.push(x);
-  }
-
-  const env = clone(s.environment);
-  const bodies = new Map<string, Buffer>([
-    ['applications', sparkJson([app])],
-    ['allexecutors', sparkJson(executors)],
-    ['executors', sparkJson(executors.filter((e) => e.isActive !== false))],
-    ['jobs', sparkJson(jobList)],
-    ['stages', sparkJson(stageList)],
-    ['storage/rdd', sparkJson(rdds)],
-    ['environment', sparkJson(env)],
-  ]);
-  return { appId, bodies, taskSummary: sparkJson(s.taskSummary) };
 }
 
 export async function startFakeSpark(o: FakeSparkOptions): Promise<FakeSpark> {
-  const { appId, bodies, taskSummary } = buildAnswers(o);
+  const model = new FakeModel(o);
   const log: LoggedRequest[] = [];
-  const prefix = `/api/v1/applications/${appId}/`;
+  let tick = 0;
+  // Bodies of the current tick (and the fixed ones), with their gzip once asked for.
+  const bodies = new Map<string, { text: Buffer; gz?: Promise<Buffer> }>();
+  const body = (name: AnswerName) => {
+    const key = model.fixedAnswer(name) ? name : `${name}@${tick}`;
+    let b = bodies.get(key);
+    if (!b) {
+      b = { text: Buffer.from(model.answer(name, tick)) };
+      bodies.set(key, b);
+    }
+    return b;
+  };
+  const appPrefix = `/api/v1/applications/${model.appId}`;
+
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
-    log.push({ path: u.pathname, query: u.search });
-    const send = (status: number, body: Buffer | string, type = 'application/json') => {
-      res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
+    const entry = (status: number, bytes: number, wireBytes: number) => log.push({ tick, path: u.pathname, query: u.search, status, bytes, wireBytes });
+    const plain = (status: number, text: string, headers: http.OutgoingHttpHeaders = {}) => {
+      res.writeHead(status, { 'Content-Type': 'text/plain;charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+      res.end(text);
+      entry(status, 0, Buffer.byteLength(text));
     };
-    if (u.pathname === '/') {
-      res.writeHead(302, { Location: '/jobs/' });
-      return res.end();
+    if (req.method !== 'GET') return plain(405, 'method not allowed');
+    if (u.pathname === '/') return plain(302, '', { Location: '/jobs/' });
+    if (u.pathname === '/metrics/json') return plain(301, '', { Location: '/metrics/json/' });
+    let name: AnswerName | undefined;
+    if (u.pathname === '/metrics/json/') name = 'metrics';
+    else if (u.pathname === '/api/v1/applications' || u.pathname === '/api/v1/applications/') {
+      tick++;
+      // Bodies of ticks gone by are dropped (a 10,000-executor list is 28 MB); answers in flight keep theirs.
+      for (const k of bodies.keys()) if (k.includes('@')) bodies.delete(k);
+      name = 'applications';
+    } else if (u.pathname === appPrefix || u.pathname.startsWith(`${appPrefix}/`)) {
+      name = routeApp(u.pathname.slice(appPrefix.length + 1).replace(/\/$/, ''), u.searchParams);
     }
-    if (u.pathname === '/api/v1/applications' || u.pathname === '/api/v1/applications/') return send(200, bodies.get('applications')!);
-    if (u.pathname.startsWith(prefix)) {
-      const rest = u.pathname.slice(prefix.length).replace(/\/$/, '');
-      if (/^stages\/\d+\/\d+\/taskSummary$/.test(rest)) return send(200, taskSummary);
-      const body = bodies.get(rest);
-      if (body) return send(200, body);
+    if (!name) return plain(404, `no such endpoint: ${u.pathname}`);
+    const b = body(name);
+    const type = name === 'metrics' ? 'text/json;charset=utf-8' : 'application/json';
+    const wantsGzip = o.gzip !== false && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && b.text.length >= MIN_GZIP_BYTES;
+    if (!wantsGzip) {
+      res.writeHead(200, { 'Content-Type': type, 'Content-Length': b.text.length, Vary: 'Accept-Encoding' });
+      res.end(b.text);
+      return entry(200, b.text.length, b.text.length);
     }
-    send(404, `no such endpoint: ${u.pathname}`, 'text/plain');
+    b.gz ??= gzip(b.text);
+    b.gz.then(
+      (gz) => {
+        res.writeHead(200, { 'Content-Type': type, 'Content-Encoding': 'gzip', 'Content-Length': gz.length, Vary: 'Accept-Encoding' });
+        res.end(gz);
+        entry(200, b.text.length, gz.length);
+      },
+      (e: unknown) => plain(500, String(e)),
+    );
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const sizes: Record<string, number> = {};
-  for (const [k, v] of bodies) sizes[k] = v.length;
-  sizes.taskSummary = taskSummary.length;
   return {
     url: `http://127.0.0.1:${port}`,
-    appId,
-    sizes,
+    appId: model.appId,
+    model,
     log,
+    get tick() {
+      return tick;
+    },
+    bytesOf: (name) => body(name).text.length,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,15 +1,16 @@
 /**
  * One real, long-lived PySpark application shared by the real-Spark benches (driverLoad,
  * rangeQuery) in one process: test/fixtures/jobs/long_running.py in local[2], started through
- * scripts/run-job.sh (test/integration/env.ts startJob) after `scripts/spark-env.sh start`
- * (idempotent). It runs rounds of small jobs for ROUNDS_SECONDS, then holds its session (cached
- * data, UI, metrics) without new work, so a bench can measure the driver's own CPU with little
- * noise. Stopped by stopSharedJob() (index.ts calls it) or at process exit.
+ * scripts/run-job.sh (test/integration/env.ts startJob) in the Spark environment (sparkEnv.ts
+ * starts it when it is not running). It runs rounds of small jobs for ROUNDS_SECONDS, then holds
+ * its session (cached data, UI, metrics) without new work, so a bench can measure the driver's
+ * own CPU with little noise. Stopped, before the environment, by sparkEnv.ts's releaseAll()
+ * (index.ts calls it), on Ctrl+C, or at process exit.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { driverApp, readEnv, startJob, type RunningJob, type TestEnv } from '../integration/env';
-import { progress, REPO } from './common';
+import { progress } from './common';
+import { beforeRelease, ensureSparkEnv } from './sparkEnv';
 
 /** How long the job runs rounds of work before it holds (idle) until stopped. */
 export const ROUNDS_SECONDS = 25;
@@ -30,14 +31,6 @@ export interface SharedJob {
 let shared: Promise<SharedJob> | undefined;
 let running: RunningJob | undefined;
 
-function ensureEnv(): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile('bash', [`${REPO}/scripts/spark-env.sh`, 'start'], { timeout: 300_000, maxBuffer: 4 << 20 }, (err, _o, stderr) =>
-      err ? reject(new Error(`scripts/spark-env.sh start failed: ${err.message}\n${stderr}`)) : resolve(),
-    ),
-  );
-}
-
 function cmdline(pid: number): string {
   try {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
@@ -48,8 +41,7 @@ function cmdline(pid: number): string {
 
 export function sharedLongRunningJob(): Promise<SharedJob> {
   shared ??= (async () => {
-    progress('spark', 'scripts/spark-env.sh start (idempotent)…');
-    await ensureEnv();
+    await ensureSparkEnv();
     const env = readEnv();
     progress('spark', `starting long_running.py in local[2] (${ROUNDS_SECONDS} s of rounds, then it holds)…`);
     const startedAt = Date.now();
@@ -59,21 +51,14 @@ export function sharedLongRunningJob(): Promise<SharedJob> {
       env: { HOLD_SECONDS: '3600' },
     });
     running = job;
-    const kill = () => {
+    // The job must not outlive the bench, whatever ends it (a Ctrl+C included).
+    beforeRelease(stopSharedJob, () => {
       try {
         process.kill(-job.pid, 'SIGTERM');
       } catch {
         /* gone */
       }
-    };
-    process.on('exit', kill);
-    // Ctrl+C of a bench run alone: the job must not outlive it.
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(sig, () => {
-        kill();
-        process.exit(130);
-      });
-    }
+    });
     if (!/\bjava\b|\/java /.test(cmdline(job.pid))) throw new Error(`pid ${job.pid} of the job is not a JVM: ${cmdline(job.pid).slice(0, 200)}`);
     const app = await driverApp(job.uiUrl);
     progress('spark', `application ${app.id} at ${job.uiUrl}, driver JVM pid ${job.pid}`);
@@ -82,7 +67,7 @@ export function sharedLongRunningJob(): Promise<SharedJob> {
   return shared;
 }
 
-export async function stopSharedJob(): Promise<void> {
+async function stopSharedJob(): Promise<void> {
   const job = running;
   running = undefined;
   shared = undefined;

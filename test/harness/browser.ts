@@ -11,6 +11,10 @@ import * as path from 'node:path';
 import { format, inspect } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Frame, type Page } from 'playwright-core';
 import { readMachineSettings, type CodeServer } from './codeServer';
+import { waitFor } from './wait';
+
+// Webview frames: webview.ts (re-exported, so tests import every workbench helper from here).
+export { waitForThemedCanvases, webviewFrame } from './webview';
 
 // Compiled to out/test/harness/, so the repo root is three levels up (two from test/harness/).
 const up2 = path.resolve(__dirname, '..', '..');
@@ -216,15 +220,16 @@ export async function treeRows(page: Page, viewName?: string): Promise<string[]>
  * one-liner for "the running Spark application's name appears in the tree".
  */
 export async function waitForTreeRow(page: Page, match: string | RegExp, viewName?: string, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
   let last: string[] = [];
-  while (Date.now() < deadline) {
-    last = await treeRows(page, viewName);
-    const hit = last.find((t) => (typeof match === 'string' ? t.includes(match) : match.test(t)));
-    if (hit !== undefined) return hit;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`no tree row matching ${String(match)}${viewName ? ` in view "${viewName}"` : ''} within ${timeoutMs} ms; rows: ${JSON.stringify(last)}`);
+  return waitFor(
+    async () => {
+      last = await treeRows(page, viewName);
+      return last.find((t) => (typeof match === 'string' ? t.includes(match) : match.test(t)));
+    },
+    { what: `a tree row matching ${String(match)}${viewName ? ` in view "${viewName}"` : ''}`, timeoutMs, intervalMs: 250 },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; rows: ${JSON.stringify(last)}`);
+  });
 }
 
 /**
@@ -237,6 +242,23 @@ export async function viewContent(page: Page, viewName: string): Promise<{ rows:
   const welcomeEl = pane.locator('.pane-body.welcome .welcome-view-content');
   const welcome = (await welcomeEl.count()) > 0 && (await welcomeEl.first().isVisible()) ? (await welcomeEl.first().innerText()).replace(/\s+/g, ' ').trim() : '';
   return { rows, welcome };
+}
+
+/**
+ * Waits until a tree view has settled on rows or its welcome text: right after activation it
+ * can be between the two (its first poll in flight). Returns what it shows then.
+ */
+export async function waitForViewContent(page: Page, viewName: string, welcome: RegExp, timeoutMs = 30_000): Promise<{ rows: string[]; welcome: string }> {
+  let last = { rows: [] as string[], welcome: '' };
+  return waitFor(
+    async () => {
+      last = await viewContent(page, viewName);
+      return last.rows.length > 0 || welcome.test(last.welcome) ? last : undefined;
+    },
+    { what: `the ${viewName} view showing rows or its welcome text`, timeoutMs },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; it shows ${JSON.stringify(last)}`);
+  });
 }
 
 export interface StatusBarItem {
@@ -255,15 +277,16 @@ export async function statusBarItems(page: Page): Promise<StatusBarItem[]> {
 
 /** Waits for a status-bar item created by the extension `extensionId` (i.e. until it has activated). */
 export async function waitForExtensionStatusItem(page: Page, extensionId: string, timeoutMs = 60_000): Promise<StatusBarItem> {
-  const deadline = Date.now() + timeoutMs;
   let items: StatusBarItem[] = [];
-  while (Date.now() < deadline) {
-    items = await statusBarItems(page);
-    const hit = items.find((i) => i.id.toLowerCase().startsWith(`${extensionId.toLowerCase()}.`));
-    if (hit) return hit;
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`no status-bar item of ${extensionId} within ${timeoutMs} ms (has it activated?); items: ${JSON.stringify(items.map((i) => i.id))}`);
+  return waitFor(
+    async () => {
+      items = await statusBarItems(page);
+      return items.find((i) => i.id.toLowerCase().startsWith(`${extensionId.toLowerCase()}.`));
+    },
+    { what: `a status-bar item of ${extensionId} (has it activated?)`, timeoutMs, intervalMs: 250 },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}; items: ${JSON.stringify(items.map((i) => i.id))}`);
+  });
 }
 
 /** Runs fn; if it throws, saves a screenshot `<name>-failure` first (its path is added to the error message). */
@@ -296,6 +319,36 @@ export async function runCommand(page: Page, label: string, timeoutMs = 30_000):
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   await row.click();
   await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
+/**
+ * Runs a command that asks with a quick pick (e.g. "Spark: Open Dashboard"), then picks the
+ * first item whose text holds every one of `texts` (runCommand would wait for the palette to close).
+ */
+export async function runCommandAndPick(page: Page, label: string, texts: readonly (string | RegExp)[], timeoutMs = 60_000): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await page.locator('.monaco-workbench').focus().catch(() => undefined);
+  await page.keyboard.press('Control+Shift+P');
+  await widget.locator('.quick-input-box input').fill(`>${label}`);
+  await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }).first().click();
+  let row = widget.locator('.quick-input-list .monaco-list-row');
+  for (const t of texts) row = row.filter({ hasText: t });
+  await row.first().click({ timeout: timeoutMs });
+  await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
+/**
+ * Reloads the window as a person does ("Developer: Reload Window"): the workbench shuts down
+ * cleanly and saves its editors and webview states first (a bare page.reload() can unload before
+ * the web storage is flushed). Resolves when the new workbench shows its activity bar.
+ */
+export async function reloadWindow(page: Page, timeoutMs = 90_000): Promise<void> {
+  // The new document's event, asked for before the reload starts (the old one is loaded already).
+  const reloaded = page.waitForEvent('domcontentloaded', { timeout: timeoutMs });
+  // The palette closes with the page going away: its own wait for that may fail.
+  await runCommand(page, 'Developer: Reload Window').catch(() => undefined);
+  await reloaded;
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** Texts of the CodeLens lines shown in the visible editors (`.codelens-decoration`), one per line of lenses ("a | b"). */
@@ -334,37 +387,6 @@ export async function setColorTheme(page: Page, server: CodeServer, theme: strin
     THEME_BODY_CLASS[kind],
     { timeout: timeoutMs },
   );
-}
-
-/**
- * The frame with the content of the webview titled `title` (a panel's title or a webview view's
- * name). Seen in VS Code 1.100.3 web: webviews nest two iframes. The workbench's
- * `iframe.webview` (attribute name = a uuid, no title; its page is the webview host
- * .../contrib/webview/browser/pre/index.html, which relays messages) contains
- * `iframe#active-frame`, whose `title` attribute is the webview's title and whose document is the
- * extension's HTML. Page-level locators do not see inside either frame: use the returned Frame.
- */
-export async function webviewFrame(page: Page, title: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const outer of page.frames()) {
-      const el = await outer.frameElement().catch(() => null);
-      if (!el || !(await el.evaluate((e) => (e as HTMLElement).classList.contains('webview')).catch(() => false))) continue;
-      const outerTitle = (await el.getAttribute('title').catch(() => null)) ?? '';
-      for (const inner of outer.childFrames()) {
-        const innerEl = await inner.frameElement().catch(() => null);
-        if (!innerEl) continue;
-        const innerTitle = (await innerEl.getAttribute('title').catch(() => null)) ?? '';
-        const id = (await innerEl.getAttribute('id').catch(() => null)) ?? '';
-        if (id === 'active-frame' && (innerTitle === title || outerTitle === title)) return inner;
-      }
-    }
-    if (Date.now() > deadline) {
-      const seen = await Promise.all(page.frames().map(async (f) => `${(await f.frameElement().catch(() => null))?.getAttribute('title').catch(() => null) ?? ''}@${f.url().slice(0, 80)}`));
-      throw new Error(`no webview titled "${title}" within ${timeoutMs} ms; frames: ${JSON.stringify(seen)}`);
-    }
-    await page.waitForTimeout(250);
-  }
 }
 
 /** Waits until `text` (substring or RegExp) is visible in the page or frame; returns the matched element's text. */

@@ -15,6 +15,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor } from './wait';
 
 // Compiled to out/test/harness/ (three levels below the repo root), or run from test/harness/ (two).
 const up2 = path.resolve(__dirname, '..', '..');
@@ -139,6 +140,14 @@ export interface CodeServerOptions {
    * HARNESS_DEFAULT_SETTINGS < settings already in that file < userSettings.
    */
   userSettings?: Record<string, unknown>;
+  /**
+   * Written to <user-data-dir>/Machine/settings.json before start: the settings of the server's
+   * machine, where a remote window (the workbench of code-server is one) reads machine-scoped
+   * settings such as sparkObservatory.sources. From user settings it applied them on some loads
+   * and dropped them on others after a window reload (seen in 2 of 7 reloads); these always hold.
+   * Tests that reload the window put their sources here.
+   */
+  machineSettings?: Record<string, unknown>;
   /** false (default): pass --disable-workspace-trust. true: leave Workspace Trust on, for trust tests. */
   workspaceTrust?: boolean;
   /** Fixed port; default: a free one. */
@@ -306,7 +315,6 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts code-server and resolves once it answers HTTP. On any failure everything started is stopped. */
 export async function startCodeServer(opts: CodeServerOptions = {}): Promise<CodeServer> {
@@ -321,6 +329,7 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     fs.mkdirSync(userDataDir, { recursive: true });
     fs.mkdirSync(extensionsDir, { recursive: true });
     writeUserSettings(userDataDir, { ...HARNESS_DEFAULT_SETTINGS, ...readUserSettings(userDataDir), ...(opts.userSettings ?? {}) });
+    if (opts.machineSettings) writeMachineSettings(userDataDir, opts.machineSettings);
     fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
   } catch (e) {
     fs.rmSync(base, { recursive: true, force: true });
@@ -402,17 +411,15 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
       const tree = descendantsSafe(pid);
       if (!exited) {
         signalTree(pid, tree, 'SIGTERM');
-        const deadline = Date.now() + 5000;
-        while (!exited && Date.now() < deadline) await Promise.race([exitPromise, sleep(100)]);
+        // Its exit, or 5 s of grace before SIGKILL.
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([exitPromise, new Promise((r) => (grace = setTimeout(r, 5000)))]);
+        clearTimeout(grace);
       }
       // Whatever is still there (stragglers of the group, descendants in other sessions) gets SIGKILL.
       signalTree(pid, [...tree, ...descendantsSafe(pid)], 'SIGKILL');
       live.delete(entryRec);
-      const deadline = Date.now() + 10_000;
-      while (!(await portIsFree(port))) {
-        if (Date.now() > deadline) throw new Error(`code-server (pid ${pid}) stopped but port ${port} is still in use`);
-        await sleep(100);
-      }
+      await waitFor(async () => (await portIsFree(port)) || undefined, { what: `port ${port} free after code-server (pid ${pid}) stopped`, timeoutMs: 10_000, intervalMs: 100 });
     };
     const stop = async (): Promise<void> => {
       await terminate();
@@ -420,15 +427,8 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
       fs.rmSync(base, { recursive: true, force: true, maxRetries: 3 });
     };
 
-    const t0 = Date.now();
-    let ready = false;
-    while (!exited && Date.now() - t0 < startTimeout) {
-      if (await httpAnswers(port)) {
-        ready = true;
-        break;
-      }
-      await sleep(150);
-    }
+    const ready = await waitFor(async () => (exited ? 'exited' : (await httpAnswers(port)) ? 'ready' : undefined), { what: 'code-server answering HTTP', timeoutMs: startTimeout, intervalMs: 150 })
+      .then((r) => r === 'ready', () => false);
     if (ready) {
       const origin = `http://127.0.0.1:${port}`;
       const remoteUri = (p: string) => `vscode-remote://127.0.0.1:${port}${path.resolve(p)}`;

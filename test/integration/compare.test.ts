@@ -252,6 +252,8 @@ describe('measure cache impact on the seed job', () => {
         uiUrl: () => cmd.uiUrl,
         requestedUiUrl: cmd.uiUrl,
         stop: () => process.kill(-proc.pid!, 'SIGTERM'),
+        // Measure Cache Impact checks that the hook did switch the cache off.
+        eventsFile,
       };
     };
     const progress: string[] = [];

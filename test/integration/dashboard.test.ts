@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import { driverApp, getJson, makeStore, readEnv, RunningJob, startJob, waitFor } from './env';
 import { createHttpClient } from '../../src/sources/http';
 import { PrometheusClient } from '../../src/sources/prometheus';
-import { DashboardApp, detect, Detection, fetchCustom, fetchPanel, planPanels, planRange, timeWindow } from '../../src/features/dashboard/dashboardQueries';
-import type { Store } from '../../src/store/store';
+import { DashboardApp, detect, Detection, fetchCustom, fetchPanel, planPanels, planRange, timeWindow } from '../../src/store/dashboardReads';
+import { Store } from '../../src/store/store';
+import type { RequestOptions } from '../../src/sources/http';
+import type { SourceConfig } from '../../src/model/types';
 
 const env = readEnv();
 const scrapeSeconds = Number(/^(\d+)s$/.exec(env.scrapeInterval)?.[1] ?? 2);
@@ -91,8 +93,12 @@ describe('dashboard against the real Prometheus scraping the cached seed job', (
         const restBefore = await getJson<RawExecutor[]>(`${job.uiUrl}/api/v1/applications/${app.id}/executors`);
         const exec = restBefore.find((e) => e.id !== 'driver' && e.memoryUsed > 0);
         if (!exec) return undefined;
-        // Stable for more than one scrape: what Prometheus scraped last is what REST says now.
-        await new Promise((r) => setTimeout(r, (scrapeSeconds + 1) * 1000));
+        // Stable across a scrape that began after that answer: what Prometheus scraped last is what REST says now.
+        const answeredAt = Date.now() / 1000;
+        await waitFor(async () => {
+          const r = await prom.query(`timestamp(metrics_executor_memoryUsed_bytes{application_id="${app.id}", executor_id="${exec.id}"})`);
+          return r.series.some((x) => (x.samples[0]?.v ?? 0) > answeredAt) || undefined;
+        }, { what: `a scrape of executor ${exec.id} after the REST answer`, timeoutMs: 10 * scrapeSeconds * 1000, intervalMs: 250 });
         const restAfter = (await getJson<RawExecutor[]>(`${job.uiUrl}/api/v1/applications/${app.id}/executors`)).find((e) => e.id === exec.id);
         if (!restAfter || restAfter.memoryUsed !== exec.memoryUsed) return undefined;
         const range = planRange(timeWindow('5m', app, Date.now()), 600, scrapeSeconds);
@@ -160,5 +166,68 @@ describe('dashboard against the real Prometheus scraping the cached seed job', (
     assert.equal(up.severity, 'info');
     assert.ok(up.summary.includes(`${app.name} is running`), up.summary);
     assert.ok(store.sparkAlerts().length >= mine.length);
+  });
+
+  test('the store\'s dashboard feed reads only the steps since its last refresh, and the appended series equal a full read', async () => {
+    const ranges: { start: number; end: number }[] = [];
+    const feedStore = new Store(
+      {
+        configured: [
+          { name: 'driver', url: job.uiUrl, kind: 'driver', group: 'feed' },
+          { name: 'prom', url: env.prometheusUrl, kind: 'prometheus', group: 'feed' },
+        ],
+        discovery: { enabled: false, driverPorts: [], historyServerPort: 0, masterPort: 0, prometheusPort: 0 },
+        refreshIntervalMs: 1000,
+        statusBarIntervalMs: 5000,
+        requestTimeoutMs: 5000,
+        historyMaxApplications: 10,
+      },
+      {
+        makeClient: (s: SourceConfig, t: number) => {
+          const inner = createHttpClient({ baseUrl: s.url, timeoutMs: t });
+          const note = (path: string, o?: RequestOptions) => {
+            if (path === 'api/v1/query_range' && o?.form) ranges.push({ start: Number(o.form.start), end: Number(o.form.end) });
+          };
+          return { ...inner, getJson: (path, o) => (note(path, o), inner.getJson(path, o)), getText: (path, o) => (note(path, o), inner.getText(path, o)) };
+        },
+        log: { info: () => {}, warn: () => {}, error: () => {} },
+      },
+    );
+    const key = `feed|${app.id}`;
+    const feed = feedStore.dashboards.open(key);
+    try {
+      await feedStore.refresh();
+      feed.setRequest({ range: '5m', widths: { default: 600 }, customQuery: '', queryOverrides: {}, scrapeIntervalSetting: 0 });
+      feed.setActive(true);
+      const first = await waitFor(async () => feed.last?.data.panels.find((p) => p.id === 'storageMemory' && p.series.length > 0) && feed.last, { what: 'the feed\'s first data', timeoutMs: 60_000, intervalMs: 500 });
+      const firstEnd = first.data.end / 1000;
+      // The next refresh, once Prometheus has moved on by a scrape: only the steps after firstEnd.
+      const before = ranges.length;
+      const next = await waitFor(
+        async () => {
+          await feed.refresh();
+          return feed.last && feed.last.data.end / 1000 > firstEnd ? feed.last : undefined;
+        },
+        { what: 'a refresh past the first one', timeoutMs: 60_000, intervalMs: 1000 },
+      );
+      const asked = ranges.slice(before);
+      assert.ok(asked.length > 0, 'the refresh asked Prometheus');
+      for (const r of asked) assert.ok(r.start > firstEnd - 1 && r.end - r.start < 300 - 1, `an incremental range, not the 5 minutes: ${JSON.stringify(r)} after ${firstEnd}`);
+      // What the feed shows equals a full read of the same window now.
+      const panel = next.data.panels.find((p) => p.id === 'storageMemory')!;
+      const window = { start: next.data.start / 1000, end: next.data.end / 1000 };
+      const full = await fetchPanel(prom, { plan: planPanels(detection, app, panel.stepSeconds).find((p) => p.id === 'storageMemory')!, range: { ...window, step: panel.stepSeconds, points: 0 } });
+      // The newest steps may still be filled by a scrape landing after the feed read them: compare what is settled.
+      const settled = (series: typeof panel.series) =>
+        series.map((x) => {
+          const n = x.x.filter((t) => t < (window.end - 3 * panel.stepSeconds) * 1000).length;
+          return { label: x.label, x: x.x.slice(0, n), y: x.y.slice(0, n) };
+        });
+      assert.deepEqual(settled(panel.series), settled(full.series));
+      assert.ok(settled(panel.series).some((x) => x.x.length >= 3), 'enough points to compare');
+    } finally {
+      feed.dispose();
+      feedStore.dispose();
+    }
   });
 });

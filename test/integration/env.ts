@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
 import { Store, StoreSettings } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
+import { waitFor } from '../harness/wait';
 
 export const REPO = resolve(__dirname, '..', '..', '..');
 export const JOBS = join(REPO, 'test', 'fixtures', 'jobs');
@@ -139,23 +140,8 @@ export function alive(pid: number): boolean {
   }
 }
 
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined>,
-  o: { what: string; timeoutMs?: number; intervalMs?: number },
-): Promise<T> {
-  const deadline = Date.now() + (o.timeoutMs ?? 90_000);
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${o.what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? 500));
-  }
-}
+/** The shared condition wait (test/harness/wait.ts), where these helpers always had it. */
+export { waitFor };
 
 /** Raw JSON straight from Spark, to compare the extension's figures with. */
 export async function getJson<T = unknown>(url: string): Promise<T> {

@@ -10,12 +10,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, freePort, getJson, JOBS, makeStore, REPO, venv, waitFor } from './env';
-import { buildSubmitCommand } from '../../src/launcher/submitCommand';
+import { getJson, JOBS, makeStore, waitFor } from './env';
+import { appId, HOOK_DIR, lineOf, Run, submitWithHook, until } from './runs';
 import { summariseJobsByLine, type LineSummary } from '../../src/model/callSite';
 import { findSparkSessionCreation } from '../../src/model/cacheScanner';
 import { appAnchor, DriverPathMapper, findingsForApp, hintLine, hintText, linesByFile, placeFindings, type PlacedFinding } from '../../src/model/lineHints';
@@ -23,96 +22,13 @@ import { formatDuration } from '../../src/model/format';
 import type { Store } from '../../src/store/store';
 
 const VERSION = '4.3.0';
-const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');
 const tmp = mkdtempSync(join(tmpdir(), 'so-hints-'));
 mkdirSync(join(tmp, 'eventlog'));
 
 
-interface Run {
-  readonly file: string;
-  readonly uiUrl: string;
-  readonly proc: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
 /** Starts a fixture exactly as the extension's runFile does (same argv and environment). */
-async function submit(fixture: string, env: Record<string, string>, args: string[] = []): Promise<Run> {
-  const v = venv(VERSION);
-  const file = join(JOBS, fixture);
-  const cmd = buildSubmitCommand({
-    sparkSubmit: v.sparkSubmit,
-    file,
-    args,
-    master: 'local[2]',
-    uiPort: await freePort(),
-    eventLogDir: join(tmp, 'eventlog'),
-    hookDir: HOOK_DIR,
-    python: v.python,
-    extraConf: { 'spark.ui.showConsoleProgress': 'false', 'spark.driver.memory': '1g' },
-    env,
-  });
-  let out = '';
-  const proc = spawn(cmd.command, [...cmd.args], { env: { ...process.env, ...cmd.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((res) => proc.on('close', (code) => res(code)));
-  return {
-    file,
-    uiUrl: cmd.uiUrl,
-    proc,
-    output: () => out,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      try {
-        process.kill(-proc.pid!, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(-proc.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, 30_000);
-      await exit;
-      clearTimeout(t);
-      await waitFor(async () => (alive(proc.pid!) ? undefined : true), { what: 'the job to end', timeoutMs: 30_000 });
-    },
-  };
-}
-
-/** The application's id once its driver UI answers (slow on a loaded 2-core machine: up to 5 minutes). */
-async function appId(run: Run): Promise<string> {
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before its UI answered:\n${run.output().slice(-3000)}`);
-    try {
-      const id = (await getJson<{ id: string }[]>(`${run.uiUrl}/api/v1/applications`))[0]?.id;
-      if (id) return id;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`no application at ${run.uiUrl} after 5 minutes:\n${run.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function until(run: Run, marker: RegExp): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (!marker.test(run.output())) {
-    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before printing ${marker}:\n${run.output().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`${marker} not in the job's output after 5 minutes`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** A line number (1-based) of a fixture, found by its text so an edit of the fixture cannot silently move it. */
-function lineOf(file: string, needle: string): number {
-  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle));
-  assert.ok(i >= 0, `${needle} in ${file}`);
-  return i + 1;
+function submit(fixture: string, env: Record<string, string>, args: string[] = []): Promise<Run> {
+  return submitWithHook({ version: VERSION, file: join(JOBS, fixture), tmp, env, args, extraConf: { 'spark.ui.showConsoleProgress': 'false', 'spark.driver.memory': '1g' } });
 }
 
 interface RawStage {
@@ -143,7 +59,7 @@ function viewOf(store: Store, key: string, file: string): { lines: readonly Line
   assert.ok(d?.jobs && d.stages, 'the store has jobs and all stages');
   const summary = summariseJobsByLine(d.jobs, d.stages, Date.now());
   // The workspace: the repo's Python files (as findFiles lists them), the fixture among them.
-  const mapper = new DriverPathMapper([file, join(REPO, 'src', 'launcher', 'python', 'so_run.py')]);
+  const mapper = new DriverPathMapper([file, join(HOOK_DIR, 'so_run.py')]);
   const mapPath = (p: string) => mapper.map(p);
   const { files } = linesByFile(summary.lines, mapPath);
   const anchor = appAnchor(files, (f) => {

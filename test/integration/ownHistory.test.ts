@@ -21,7 +21,7 @@ import { measureCacheImpact, StartedRun } from '../../src/features/compare/cache
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
 import { folderPath } from '../../src/model/ownHistory';
 import { isGroupAlive } from '../../src/launcher/processes';
-import { builtinDashboard } from '../../src/features/dashboard/builtinData';
+import { builtinDashboard } from '../../src/store/dashboardBuiltin';
 import type { SourceConfig } from '../../src/model/types';
 import { freePort, getJson, isPortFree, readEnv, REPO, silentLog, venv, waitFor } from './env';
 
@@ -170,7 +170,7 @@ describe('local work with nothing but pyspark', () => {
           return undefined;
         }
         // What the dashboard draws from them: the storage panel's last points are those figures.
-        const d = builtinDashboard(s, { start: entry.app.startTime! / 1000, end: Date.now() / 1000 }, () => 600, Date.now())!;
+        const d = builtinDashboard(s, { start: entry.app.startTime! / 1000, end: Date.now() / 1000 }, () => 600, Date.now(), '15m')!;
         const storage = d.panels.find((p) => p.id === 'storageMemory')!;
         assert.equal(storage.source, 'built-in');
         assert.deepEqual(storage.series.map((x) => x.label), ['used (all executors)', 'max (all executors)']);

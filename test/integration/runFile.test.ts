@@ -9,89 +9,32 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, freePort, getJson, JOBS, makeStore, REPO, venv, waitFor } from './env';
-import { buildSubmitCommand } from '../../src/launcher/submitCommand';
+import { getJson, JOBS, makeStore, venv } from './env';
+import { appId, lensesOf, lineOf, Run, submitWithHook, until } from './runs';
 import { findSparkSubmit } from '../../src/launcher/sparkSubmit';
-import { scanPythonSource } from '../../src/model/cacheScanner';
-import { fileLenses, CallLens } from '../../src/model/fileLenses';
+import type { CallLens } from '../../src/model/fileLenses';
 import { cacheLensText } from '../../src/model/cacheLensText';
 import { formatBytes } from '../../src/model/format';
+import { cacheSwitchOffOutcome } from '../../src/model/hookEvents';
 import type { Store } from '../../src/store/store';
 
 const VERSIONS = ['4.3.0', '3.5.9'];
-const HOOK_DIR = join(REPO, 'src', 'launcher', 'python');
-
-
-
-
-interface Run {
-  readonly file: string;
-  readonly uiUrl: string;
-  readonly eventsFile: string;
-  readonly proc: ChildProcess;
-  output(): string;
-  exited(): Promise<number | null>;
-  stop(): Promise<void>;
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'so-runfile-'));
 // The extension creates its event log folder before a run; Spark refuses a missing one.
 mkdirSync(join(tmp, 'eventlog'));
 
 /** Starts a fixture job exactly as the extension's runFile does (same argv and environment). */
-async function submit(version: string, fixture: string, env: Record<string, string>, extra: { disable?: number[]; args?: string[] } = {}): Promise<Run> {
-  const v = venv(version);
+function submit(version: string, fixture: string, env: Record<string, string>, extra: { disable?: number[]; args?: string[] } = {}): Promise<Run> {
   const file = join(JOBS, fixture);
-  const eventsFile = join(tmp, `${fixture}-${version}-${Date.now()}.jsonl`);
-  const cmd = buildSubmitCommand({
-    sparkSubmit: v.sparkSubmit,
-    file,
-    args: extra.args,
-    master: 'local[2]',
-    uiPort: await freePort(),
-    eventLogDir: join(tmp, 'eventlog'),
-    hookDir: HOOK_DIR,
-    eventsFile,
-    python: v.python,
-    disableCacheAt: (extra.disable ?? []).map((line) => ({ file, line })),
+  return submitWithHook({
+    version, file, tmp, env, args: extra.args,
+    disable: (extra.disable ?? []).map((line) => ({ file, line })),
     extraConf: { 'spark.ui.showConsoleProgress': 'false', 'spark.driver.memory': '1g' },
-    env,
   });
-  let out = '';
-  const proc = spawn(cmd.command, [...cmd.args], { env: { ...process.env, ...cmd.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((res) => proc.on('close', (code) => res(code)));
-  return {
-    file,
-    uiUrl: cmd.uiUrl,
-    eventsFile,
-    proc,
-    output: () => out,
-    exited: () => exit,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      try {
-        process.kill(-proc.pid!, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      const t = setTimeout(() => {
-        try {
-          process.kill(-proc.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, 30_000);
-      await exit;
-      clearTimeout(t);
-      await waitFor(async () => (alive(proc.pid!) ? undefined : true), { what: 'the job to end', timeoutMs: 30_000 });
-    },
-  };
 }
 
 interface RawRdd {
@@ -102,37 +45,6 @@ interface RawRdd {
   numCachedPartitions: number;
   numPartitions: number;
   storageLevel: string;
-}
-
-async function appId(uiUrl: string): Promise<string> {
-  return waitFor(async () => (await getJson<{ id: string }[]>(`${uiUrl}/api/v1/applications`))[0]?.id, { what: `the application at ${uiUrl}`, timeoutMs: 120_000 });
-}
-
-/** Waits until the job prints `marker` (its last line before HOLD_SECONDS), so everything is materialised. */
-async function until(run: Run, marker: RegExp): Promise<void> {
-  await waitFor(async () => {
-    if (run.proc.exitCode !== null) throw new Error(`the job ended (${run.proc.exitCode}) before printing ${marker}:\n${run.output().slice(-3000)}`);
-    return marker.test(run.output()) ? true : undefined;
-  }, { what: `${marker} in the job's output`, timeoutMs: 300_000, intervalMs: 500 });
-}
-
-/** The lenses of a fixture file as the editor would show them, from a store polling the job. */
-async function lensesOf(store: Store, run: Run): Promise<CallLens[]> {
-  await store.refresh();
-  const text = readFileSync(run.file, 'utf8');
-  const apps = store.applications().map((e) => {
-    const d = store.detail(e.key);
-    return { key: e.key, app: e.app, sourceUrl: store.source(e.sourceId)?.config.url, cachedDatasets: d?.detail.cachedDatasets, jobs: d?.detail.jobs, detail: d?.detail, stale: e.stale || !!d?.stale, fetchedAt: d?.fetchedAt };
-  });
-  return fileLenses({ filePath: run.file, text, scan: scanPythonSource(text), apps, runs: [{ file: run.file, uiUrl: run.uiUrl, startedAt: 0 }], now: Date.now() }).lenses;
-}
-
-/** 1-based line of the one line of a fixture matching `match` (the fixtures change; their lines are looked up). */
-function lineOf(file: string, match: string | ((line: string) => boolean)): number {
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const hits = lines.flatMap((l, i) => ((typeof match === 'string' ? l.includes(match) : match(l)) ? [i + 1] : []));
-  assert.equal(hits.length, 1, `one line of ${file} matching ${String(match)}: ${hits.join(', ')}`);
-  return hits[0];
 }
 
 const at = (lenses: CallLens[], line1: number) => {
@@ -183,7 +95,7 @@ for (const version of VERSIONS) {
 
     before(async () => {
       run = await submit(version, 'seed_cached.py', { HOLD_SECONDS: '90' }, { args: ['400000', '24'] });
-      id = await appId(run.uiUrl);
+      id = await appId(run);
       await until(run, /seed-cached done/);
       rdds = await getJson<RawRdd[]>(`${run.uiUrl}/api/v1/applications/${id}/storage/rdd`);
       store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
@@ -198,14 +110,15 @@ for (const version of VERSIONS) {
     test('names both cached datasets after their lines', () => {
       const names = rdds.map((r) => r.name).sort();
       assert.deepEqual(names, [`df1.cache() at ${run.file}:${lineOf(run.file, 'df1.cache()')}`, `df2.cache() at ${run.file}:${lineOf(run.file, 'df2 = df2.cache()')}`]);
-      const events = readFileSync(run.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; rddId?: number; line?: number; name?: string });
-      const cached = events.filter((e) => e.event === 'cache');
-      assert.deepEqual(cached.map((e) => [e.line, e.rddId]).sort(), rdds.map((r) => [Number(r.name.split(':').pop()), r.id]).sort());
+      const events = run.events();
+      // The RDD ids are known once an action has built the cached RDDs (the hook never builds them).
+      const built = events.filter((e) => e.event === 'cacheRdd');
+      assert.deepEqual(built.map((e) => [e.line, e.rddId]).sort(), rdds.map((r) => [Number(r.name.split(':').pop()), r.id]).sort());
       assert.equal(events[0].event, 'ready');
     });
 
     test('each lens shows its own dataset\'s /storage/rdd memory, never swapped', async () => {
-      const lenses = await lensesOf(store, run);
+      const lenses = await lensesOf(store, run.file, run);
       const raw = await getJson<RawRdd[]>(`${run.uiUrl}/api/v1/applications/${id}/storage/rdd`);
       const l1 = lineOf(run.file, 'df1.cache()');
       const l2 = lineOf(run.file, 'df2 = df2.cache()');
@@ -241,7 +154,7 @@ for (const version of VERSIONS) {
 
     before(async () => {
       run = await submit(version, 'cache_variants.py', { HOLD_SECONDS: '90' });
-      id = await appId(run.uiUrl);
+      id = await appId(run);
       await until(run, /remember to call/);
       store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
       await store.refresh();
@@ -253,7 +166,7 @@ for (const version of VERSIONS) {
     });
 
     test('rdd.cache(), cacheTable, CACHE TABLE, persist(DISK_ONLY) and a chain each get their own figures; comments and strings get none', async () => {
-      const lenses = await lensesOf(store, run);
+      const lenses = await lensesOf(store, run.file, run);
       const raw = await getJson<RawRdd[]>(`${run.uiUrl}/api/v1/applications/${id}/storage/rdd`);
       const byName = (n: string) => {
         const r = raw.find((x) => x.name === n);
@@ -297,18 +210,18 @@ for (const version of VERSIONS) {
       const l2 = lineOf(seed, 'df2 = df2.cache()');
       const run = await submit(version, 'seed_cached.py', { HOLD_SECONDS: '60' }, { disable: [l1], args: ['2000', '24'] });
       try {
-        const id = await appId(run.uiUrl);
+        const id = await appId(run);
         await until(run, /seed-cached done/);
         const raw = await getJson<RawRdd[]>(`${run.uiUrl}/api/v1/applications/${id}/storage/rdd`);
         assert.deepEqual(raw.map((r) => r.name), [`df2.cache() at ${run.file}:${l2}`]);
         assert.equal(run.output().match(/switched off by SO_DISABLE_CACHE_AT/g)?.length, 1);
-        const events = readFileSync(run.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; line?: number });
-        assert.deepEqual(events.filter((e) => e.event === 'disabled').map((e) => e.line), [l1]);
+        assert.deepEqual(run.events().filter((e) => e.event === 'disabled').map((e) => e.line), [l1]);
+        assert.deepEqual(cacheSwitchOffOutcome(run.events()), { ok: true, switchedOff: [{ path: run.file, line: l1 }] });
         const store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
         try {
           await store.refresh();
           store.watch(`it|${id}`);
-          const lenses = await lensesOf(store, run);
+          const lenses = await lensesOf(store, run.file, run);
           assert.equal(at(lenses, l1).state.kind, 'notMaterialised');
           assert.equal(at(lenses, l2).state.kind, 'measured');
         } finally {

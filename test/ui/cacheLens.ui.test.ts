@@ -13,6 +13,7 @@ import { startCodeServer, CodeServer } from '../harness/codeServer';
 import { BrowserSession, codeLensTexts, launchBrowser, openFile, openWorkbench, REPO_ROOT, screenshot } from '../harness/browser';
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
 import { formatBytes } from '../../src/model/format';
+import { waitFor } from '../harness/wait';
 
 const CACHE = process.env.SPARK_OBSERVATORY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spark-observatory');
 const JOBS = join(REPO_ROOT, 'test', 'fixtures', 'jobs');
@@ -59,12 +60,10 @@ describe('cache lenses in the workbench', () => {
     job = spawn(cmd.command, [...cmd.args], { env: { ...process.env, ...cmd.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     job.stdout!.on('data', (d) => (out += d));
     job.stderr!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 300_000;
-    while (!/seed-cached done/.test(out)) {
+    await waitFor(() => {
       if (job.exitCode !== null) throw new Error(`the job ended early:\n${out.slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error('the seed job did not finish its work in time');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+      return /seed-cached done/.test(out) || undefined;
+    }, { what: 'the seed job to finish its work', timeoutMs: 300_000 });
     server = await startCodeServer({ folder: JOBS, extensionDevelopmentPath: REPO_ROOT, userSettings: { 'sparkObservatory.refreshInterval': 2 } });
     session = await launchBrowser({ viewport: { width: 1500, height: 820 } });
   });
@@ -101,12 +100,10 @@ describe('cache lenses in the workbench', () => {
     assert.ok(df1 && df2, `hook names: ${rdds.map((r) => r.name).join(' | ')}`);
     const want = [`${formatBytes(df1.memoryUsed)} in memory`, `${formatBytes(df2.memoryUsed)} in memory`];
     let texts: string[] = [];
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
+    await waitFor(async () => {
       texts = await codeLensTexts(page);
-      if (want.every((w) => texts.some((t) => t.includes(w)))) break;
-      await page.waitForTimeout(1000);
-    }
+      return want.every((w) => texts.some((t) => t.includes(w))) || undefined;
+    }, { what: `lenses with ${want.join(' and ')}`, timeoutMs: 120_000, intervalMs: 1000 }).catch(() => undefined); // the assertions below say what is missing
     const file = await screenshot(page, 'cache-lenses');
     console.log(`    screenshot: ${file}\n    lenses: ${JSON.stringify(texts)}`);
     assert.ok(texts.some((t) => t.includes(want[0]) && t.includes('MEMORY_AND_DISK')), `df1 lens with ${want[0]}: ${JSON.stringify(texts)}`);

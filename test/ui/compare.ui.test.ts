@@ -3,7 +3,8 @@
  * real environment's History Server and Prometheus: "Spark: Compare Runs…" from the palette,
  * run A and run B picked in the quick pick by typing their names, the table with one row per
  * metric coloured by verdict, the stages, the overlaid memory and GC charts painted; screenshots
- * in a dark and a light theme (test-results/screenshots/compare-*.png).
+ * in a dark and a light theme (test-results/screenshots/compare-*.png); the same comparison
+ * restored after a window reload.
  *
  *   npm run build && npm run compile-tests && node --test out/test/ui/compare.ui.test.js
  */
@@ -13,7 +14,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { REPO_ROOT, launchBrowser, openViewContainer, openWorkbench, runCommand, screenshot, screenshotOnFailure, setColorTheme, webviewFrame, type BrowserSession } from '../harness/browser';
+import {
+  REPO_ROOT,
+  launchBrowser,
+  openViewContainer,
+  openWorkbench,
+  reloadWindow,
+  runCommand,
+  screenshot,
+  screenshotOnFailure,
+  setColorTheme,
+  waitForThemedCanvases,
+  webviewFrame,
+  type BrowserSession,
+} from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
 import { getJson, readEnv, runJob, waitFor } from '../integration/env';
 
@@ -92,13 +106,16 @@ describe('comparison webview in the workbench', () => {
       folder,
       extensionDevelopmentPath: REPO_ROOT,
       userSettings: {
+        'sparkObservatory.prometheus.scrapeInterval': 2,
+        'workbench.colorTheme': 'Default Dark Modern',
+      },
+      // Machine-scoped: where the window reads them after a reload too (see machineSettings).
+      machineSettings: {
         'sparkObservatory.discovery.enabled': false,
         'sparkObservatory.sources': [
           { name: 'history', url: env.historyUrl, kind: 'history', group: 'ui' },
           { name: 'prometheus', url: env.prometheusUrl, kind: 'prometheus', group: 'ui' },
         ],
-        'sparkObservatory.prometheus.scrapeInterval': 2,
-        'workbench.colorTheme': 'Default Dark Modern',
       },
     });
     session = await launchBrowser({ viewport: { width: 1500, height: 1500 } });
@@ -148,7 +165,6 @@ describe('comparison webview in the workbench', () => {
         return { worse: of('#metrics td.worse'), fg: getComputedStyle(document.body).color };
       });
       assert.notEqual(colours.worse, colours.fg);
-      await page.waitForTimeout(500);
       console.log(`screenshot: ${await screenshot(page, 'compare-dark')}`);
     });
   });
@@ -169,10 +185,31 @@ describe('comparison webview in the workbench', () => {
       await setColorTheme(page, server, 'Default Light Modern', 'light');
       const frame = await webviewFrame(page, 'Compare: seed-plain ↔ seed-cached');
       await waitFor(async () => ((await frame.evaluate(() => document.body.classList.contains('vscode-light'))) ? true : undefined), { what: 'the light theme in the webview' });
-      await page.waitForTimeout(1500);
+      // Drawn again in the light theme's colours.
+      await waitForThemedCanvases(frame, '#overlays section.panel canvas');
       const s = await tableState(frame);
       assert.ok(s.charts.every((c) => c.painted > 300));
       console.log(`screenshot: ${await screenshot(page, 'compare-light')}`);
+    });
+  });
+
+  it('is restored after a reload, comparing the same runs (serializer, webview state)', async () => {
+    await screenshotOnFailure(page, 'compare-reload', async () => {
+      await reloadWindow(page);
+      const frame = await webviewFrame(page, 'Compare: seed-plain ↔ seed-cached', 90_000);
+      const s = await waitFor(async () => {
+        const t = await tableState(frame);
+        return t.rows.length === 15 && t.charts.length === 3 && t.charts.every((c) => c.painted > 300) ? t : undefined;
+      }, { what: 'the restored table and three painted charts', timeoutMs: 90_000 });
+      assert.equal(s.rows[0].cells[0], 'Wall time');
+      const header = (side: 'a' | 'b') => frame.evaluate((x) => [document.getElementById(`${x}-name`)?.textContent, document.getElementById(`${x}-meta`)?.textContent], side);
+      const [aName, aMeta] = await header('a');
+      const [bName, bMeta] = await header('b');
+      assert.equal(aName, 'seed-plain');
+      assert.equal(aMeta?.split(' · ')[0], plain.id);
+      assert.equal(bName, 'seed-cached');
+      assert.equal(bMeta?.split(' · ')[0], cached.id);
+      console.log(`screenshot: ${await screenshot(page, 'compare-reloaded')}`);
     });
   });
 });

@@ -3,7 +3,8 @@
  * real Spark environment: opened from the tree's inline action and from the command palette,
  * every panel with data paints its canvas, missing panels say what turns them on, the custom
  * PromQL panel shows Prometheus's own error, alerts reach the tree and the status bar, and
- * screenshots in a dark and a light theme (test-results/screenshots/dashboard-*.png).
+ * screenshots in a dark and a light theme (test-results/screenshots/dashboard-*.png). A panel
+ * restored after a window reload: dashboardReload.ui.test.ts.
  *
  *   npm run build && npm run compile-tests && node --test out/test/ui/dashboard.ui.test.js
  */
@@ -12,66 +13,32 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   REPO_ROOT,
   launchBrowser,
   openViewContainer,
   openWorkbench,
   runCommand,
+  runCommandAndPick,
   screenshot,
   screenshotOnFailure,
   setColorTheme,
   statusBarItems,
   viewPane,
   waitForTreeRow,
+  waitForThemedCanvases,
   waitForView,
   webviewFrame,
   type BrowserSession,
 } from '../harness/browser';
 import { startCodeServer, type CodeServer } from '../harness/codeServer';
+import { panelStates, waitForCharts } from '../harness/dashboard';
 import { driverApp, getJson, readEnv, startJob, waitFor, type RunningJob } from '../integration/env';
 
 const env = readEnv();
-
-interface PanelState {
-  id: string;
-  drawn: boolean;
-  painted: number;
-  missing: boolean;
-  message: string;
-}
-
-/** Each panel of the dashboard: is its chart shown, how many canvas pixels are not transparent. */
-async function panelStates(frame: Frame): Promise<PanelState[]> {
-  return frame.evaluate(() =>
-    Array.from(document.querySelectorAll<HTMLElement>('section.panel')).map((s) => {
-      const box = s.querySelector('.chart-box');
-      const canvas = s.querySelector('canvas');
-      const drawn = !!box && !box.classList.contains('hidden') && !!canvas && canvas.width > 0 && canvas.height > 0;
-      let painted = 0;
-      if (drawn && canvas) {
-        const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) painted++;
-      }
-      return { id: s.dataset.panel ?? '', drawn, painted, missing: s.classList.contains('missing'), message: (s.querySelector('.panel-message')?.textContent ?? '').trim() };
-    }),
-  );
-}
-
-const SPARK_PANELS = ['storageMemory', 'jvmHeap', 'executionMemory', 'gcShare', 'activeTasks', 'shuffleRate', 'taskRate', 'pythonRss'];
-
-/** Waits until every Spark panel has painted a chart, and returns the panels. */
-async function waitForCharts(frame: Frame): Promise<PanelState[]> {
-  return waitFor(
-    async () => {
-      const ps = await panelStates(frame);
-      const spark = ps.filter((p) => SPARK_PANELS.includes(p.id));
-      return spark.length === SPARK_PANELS.length && spark.every((p) => p.drawn && p.painted > 500) ? ps : undefined;
-    },
-    { what: 'every Spark panel painted', timeoutMs: 90_000, intervalMs: 1000 },
-  );
-}
+/** The canvases of the panels that draw a chart (not the missing ones, not an error). */
+const DRAWN_CHARTS = 'section.panel .chart-box:not(.hidden) canvas';
 
 describe('dashboard webview in the workbench', () => {
   let job: RunningJob;
@@ -163,7 +130,6 @@ describe('dashboard webview in the workbench', () => {
       await waitFor(async () => ((await panelStates(frame)).find((p) => p.id === 'custom')?.painted ?? 0) > 500 || undefined, { what: 'the custom panel painted', timeoutMs: 30_000 });
       const status = (await frame.locator('#status').innerText()).trim();
       assert.match(status, /profile executorEndpoint, prometheusServlet · scrape 2 s · step/);
-      await page.waitForTimeout(500);
       console.log(`screenshot: ${await screenshot(page, 'dashboard-dark')}`);
     });
   });
@@ -174,8 +140,9 @@ describe('dashboard webview in the workbench', () => {
       await setColorTheme(page, server, 'Default Light Modern', 'light');
       const frame = await webviewFrame(page, `Spark: ${appName}`);
       await waitFor(async () => ((await frame.evaluate(() => document.body.classList.contains('vscode-light'))) ? true : undefined), { what: 'the webview in the light theme' });
-      await page.waitForTimeout(1500);
       await waitForCharts(frame);
+      // Drawn again in the light theme's colours, not only painted.
+      await waitForThemedCanvases(frame, DRAWN_CHARTS);
       console.log(`screenshot: ${await screenshot(page, 'dashboard-light')}`);
     });
   });
@@ -204,8 +171,8 @@ describe('dashboard webview in the workbench', () => {
       await setColorTheme(page, server, 'Default High Contrast', 'hc-dark');
       const frame = await webviewFrame(page, `Spark: ${appName}`);
       await waitFor(async () => ((await frame.evaluate(() => document.body.classList.contains('vscode-high-contrast'))) ? true : undefined), { what: 'the webview in the high-contrast theme' });
-      await page.waitForTimeout(1500);
       await waitForCharts(frame);
+      await waitForThemedCanvases(frame, DRAWN_CHARTS);
       console.log(`screenshot: ${await screenshot(page, 'dashboard-hc')}`);
     });
   });
@@ -215,40 +182,11 @@ describe('dashboard webview in the workbench', () => {
       // Close the open dashboard first, so the palette must create it again.
       await runCommand(page, 'View: Close All Editors');
       await page.locator('.tabs-container .tab', { hasText: `Spark: ${appName}` }).first().waitFor({ state: 'detached', timeout: 10_000 });
-      // The command, then its quick pick of applications (runCommand would wait for the palette to close).
-      const widget = page.locator('.quick-input-widget');
-      await page.locator('.monaco-workbench').focus().catch(() => undefined);
-      await page.keyboard.press('Control+Shift+P');
-      await widget.locator('.quick-input-box input').fill('>Spark: Open Dashboard');
-      await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: /^Spark: Open Dashboard$/ }).first().click();
       // By id: another engineer's job on the same Prometheus may have the same name.
-      await widget.locator('.quick-input-list .monaco-list-row', { hasText: appId }).first().click();
-      await widget.waitFor({ state: 'hidden', timeout: 30_000 });
+      await runCommandAndPick(page, 'Spark: Open Dashboard', [appId]);
       const frame = await webviewFrame(page, `Spark: ${appName}`, 60_000);
       await waitForCharts(frame);
       console.log(`screenshot: ${await screenshot(page, 'dashboard-palette')}`);
-    });
-  });
-
-  it('is restored after a reload with its time range (serializer, webview state)', async () => {
-    await screenshotOnFailure(page, 'dashboard-reload', async () => {
-      let frame = await webviewFrame(page, `Spark: ${appName}`);
-      await frame.evaluate(() => {
-        const select = document.getElementById('range') as HTMLElement & { value: string };
-        select.value = '5m';
-        select.dispatchEvent(new Event('change'));
-      });
-      await page.waitForTimeout(1500); // the webview saves its state (setState)
-      // Reload as a person does: the workbench shuts down cleanly and saves its editors first
-      // (a bare page.reload() can unload before the web storage is flushed).
-      await runCommand(page, 'Developer: Reload Window').catch(() => undefined);
-      await page.waitForLoadState('domcontentloaded');
-      await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 90_000 });
-      frame = await webviewFrame(page, `Spark: ${appName}`, 90_000);
-      await waitForCharts(frame);
-      const range = await frame.evaluate(() => (document.getElementById('range') as HTMLElement & { value: string }).value);
-      assert.equal(range, '5m');
-      console.log(`screenshot: ${await screenshot(page, 'dashboard-reloaded')}`);
     });
   });
 });

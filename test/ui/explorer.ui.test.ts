@@ -25,13 +25,10 @@ async function expand(page: Page, match: RegExp): Promise<void> {
     async () => {
       if ((await row().getAttribute('aria-expanded')) === 'true') return true;
       await row().locator('.monaco-tl-twistie').click();
-      // Under load the row may take a while to show itself expanded: wait before clicking
-      // again, or the second click would collapse it.
-      for (let i = 0; i < 50; i++) {
-        if ((await row().getAttribute('aria-expanded')) === 'true') return true;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return undefined;
+      // Under load the row may take a while to show itself expanded: wait for that before
+      // clicking again, or the second click would collapse it.
+      const expanded = async () => ((await row().getAttribute('aria-expanded')) === 'true' ? true : undefined);
+      return waitFor(expanded, { what: `${match} showing itself expanded`, timeoutMs: 5_000, intervalMs: 100 }).catch(() => undefined);
     },
     { what: `${match} expanded`, timeoutMs: 30_000, intervalMs: 100 },
   );

@@ -16,6 +16,7 @@ import { startCodeServer, CodeServer } from '../harness/codeServer';
 import { BrowserSession, launchBrowser, openFile, openWorkbench, REPO_ROOT, runCommand, screenshot } from '../harness/browser';
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
 import { formatBytes } from '../../src/model/format';
+import { waitFor } from '../harness/wait';
 
 const CACHE = process.env.SPARK_OBSERVATORY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spark-observatory');
 const JOBS = join(REPO_ROOT, 'test', 'fixtures', 'jobs');
@@ -129,26 +130,26 @@ describe('inline hints in the workbench', () => {
     await showProblems(page);
     const line = saveLine();
     await goToLine(page, line);
-    // Live: the job is sorting; the hint appears and grows with it.
+    // Live: the job is sorting; the hint appears and grows with it. Once the job's work is done
+    // ("sorted N rows"), the hint reaches the run's final figures: Spark's, read at each try.
     let hints: { text: string; italic: boolean; color: string }[] = [];
-    const deadline = Date.now() + 300_000;
-    while (Date.now() < deadline) {
-      if (job.exitCode !== null) {
-        const shot = await screenshot(page, 'inline-hints-failed');
-        const html = await page.locator('.monaco-editor .view-line', { hasText: '.save()' }).first().innerText().catch((e) => String(e));
-        throw new Error(`the job ended before the hint showed its spill (${shot}); hints ${JSON.stringify(hints)}; save() line: ${html}\n${out.slice(-1000)}`);
-      }
+    const live = await waitFor(async () => {
+      if (job.exitCode !== null) return { ended: true, disk: 0 };
       hints = await afterTexts(page);
-      if (/sorted \d+ rows/.test(out) && hints.some((h) => h.text.includes('spill'))) break;
-      await page.waitForTimeout(1000);
+      if (!/sorted \d+ rows/.test(out)) return undefined;
+      const app = ((await (await fetch(`${uiUrl}/api/v1/applications`)).json()) as { id: string }[])[0].id;
+      const stages = (await (await fetch(`${uiUrl}/api/v1/applications/${app}/stages`)).json()) as { diskBytesSpilled: number }[];
+      const disk = stages.reduce((s, x) => s + x.diskBytesSpilled, 0);
+      // The work is done, so Spark's total is final: a hint showing it comes from a poll after the last stage.
+      return hints.length === 1 && hints[0].text.includes(` · spill ${formatBytes(disk)} ⚠`) ? { ended: false, disk } : undefined;
+    }, { what: 'the hint with the run\'s final figures', timeoutMs: 300_000, intervalMs: 1000 }).catch(() => ({ ended: false, disk: -1 }));
+    if (live.ended) {
+      const shot = await screenshot(page, 'inline-hints-failed');
+      const html = await page.locator('.monaco-editor .view-line', { hasText: '.save()' }).first().innerText().catch((e) => String(e));
+      throw new Error(`the job ended before the hint showed its spill (${shot}); hints ${JSON.stringify(hints)}; save() line: ${html}\n${out.slice(-1000)}`);
     }
-    await page.waitForTimeout(3000); // one more poll after the job's last stage
-    hints = await afterTexts(page);
-    const live = await screenshot(page, 'inline-hints-live');
-    console.log(`    screenshot: ${live}\n    hints: ${JSON.stringify(hints)}`);
-    const app = ((await (await fetch(`${uiUrl}/api/v1/applications`)).json()) as { id: string }[])[0].id;
-    const stages = (await (await fetch(`${uiUrl}/api/v1/applications/${app}/stages`)).json()) as { diskBytesSpilled: number; numCompleteTasks: number; status: string }[];
-    const disk = stages.reduce((s, x) => s + x.diskBytesSpilled, 0);
+    const disk = live.disk;
+    console.log(`    screenshot: ${await screenshot(page, 'inline-hints-live')}\n    hints: ${JSON.stringify(hints)}`);
     // One text after the line, in the theme's warning colour because it reports spill.
     const themeColor = (name: string) =>
       page.evaluate((n) => {
@@ -171,8 +172,10 @@ describe('inline hints in the workbench', () => {
 
     // The hover: the stage table.
     await page.locator('.monaco-editor .view-line', { hasText: '.save()' }).first().hover({ position: { x: 60, y: 5 } });
-    await page.locator('.monaco-hover-content', { hasText: 'Shuffle r / w' }).first().waitFor({ timeout: 20_000 });
-    await page.waitForTimeout(1000); // the hover fades in
+    const hoverContent = page.locator('.monaco-hover-content', { hasText: 'Shuffle r / w' }).first();
+    await hoverContent.waitFor({ timeout: 20_000 });
+    // It fades in: the screenshot waits for the hover's animations to end.
+    await hoverContent.evaluate((e) => Promise.all((e.closest('.monaco-hover') ?? e).getAnimations({ subtree: true }).map((a) => a.finished)).then(() => undefined));
     const hover = await screenshot(page, 'inline-hints-hover');
     console.log(`    screenshot: ${hover}`);
     await page.mouse.move(5, 5);
@@ -180,12 +183,10 @@ describe('inline hints in the workbench', () => {
 
     // Ended: the driver is gone; the last run's hints stay, dimmed, and the finding stays.
     await new Promise((r) => job.once('close', r));
-    const until = Date.now() + 90_000;
-    while (Date.now() < until) {
+    await waitFor(async () => {
       hints = await afterTexts(page);
-      if (hints.some((h) => h.text.startsWith('◷') && h.italic)) break;
-      await page.waitForTimeout(1000);
-    }
+      return hints.some((h) => h.text.startsWith('◷') && h.italic) || undefined;
+    }, { what: 'the hint dimmed', timeoutMs: 90_000, intervalMs: 1000 }).catch(() => undefined); // the assertions below say what is missing
     const ended = await screenshot(page, 'inline-hints-ended');
     console.log(`    screenshot: ${ended}\n    hints: ${JSON.stringify(hints)}`);
     const dimmed = hints.find((h) => h.text.startsWith('◷'));

@@ -20,7 +20,7 @@ import {
   openWorkbench,
   screenshot,
   screenshotOnFailure,
-  viewContent,
+  waitForViewContent,
   waitForExtensionStatusItem,
   waitForView,
   type BrowserSession,
@@ -77,15 +77,7 @@ describe('packaged extension (vsix)', () => {
       assert.match(item.text, /Spark/);
       // Right after activation the view may be between states (its first poll in flight):
       // wait until it shows applications or its welcome text.
-      let content = await viewContent(page, 'Applications');
-      for (let i = 0; i < 60 && content.rows.length === 0 && !/No Spark application found/.test(content.welcome); i++) {
-        await page.waitForTimeout(500);
-        content = await viewContent(page, 'Applications');
-      }
-      assert.ok(
-        content.rows.length > 0 || /No Spark application found/.test(content.welcome),
-        `the Applications view shows neither rows nor its welcome text: ${JSON.stringify(content)}`,
-      );
+      const content = await waitForViewContent(page, 'Applications', /No Spark application found/);
       // The title shows "[Extension Development Host]" only for development windows.
       assert.doesNotMatch(await page.title(), /Extension Development Host/);
       console.log(`Applications view: ${JSON.stringify(content)}`);

@@ -28,7 +28,7 @@ import {
   openWorkbench,
   screenshot,
   screenshotOnFailure,
-  viewContent,
+  waitForViewContent,
   waitForExtensionStatusItem,
   waitForView,
   type BrowserSession,
@@ -85,15 +85,7 @@ describe('workbench with the extension under development', () => {
       // Either applications (rows) or the welcome content telling how sources are found.
       // Right after activation the view may be between states (its first poll in flight):
       // wait until it shows applications or its welcome text.
-      let content = await viewContent(page, 'Applications');
-      for (let i = 0; i < 60 && content.rows.length === 0 && !/No Spark application found/.test(content.welcome); i++) {
-        await page.waitForTimeout(500);
-        content = await viewContent(page, 'Applications');
-      }
-      assert.ok(
-        content.rows.length > 0 || /No Spark application found/.test(content.welcome),
-        `the Applications view shows neither rows nor its welcome text: ${JSON.stringify(content)}`,
-      );
+      const content = await waitForViewContent(page, 'Applications', /No Spark application found/);
       console.log(`Applications view: ${JSON.stringify(content)}`);
       console.log(`screenshot: ${await screenshot(page, 'workbench-spark-view')}`);
     });

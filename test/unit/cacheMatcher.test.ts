@@ -64,6 +64,22 @@ describe('cacheMatcher: names', () => {
     assert.equal(parseHookName('collect at /w/seed.py:3'), undefined);
   });
 
+  test('parses a helper\'s calling line and a library\'s module', () => {
+    assert.deepEqual(parseHookName('df.cache() at /w/helpers.py:5 called from /w/job.py:18'), {
+      callText: 'df.cache()', receiver: 'df', method: 'cache', path: '/w/helpers.py', line: 5, caller: { path: '/w/job.py', line: 18 },
+    });
+    assert.deepEqual(parseHookName('out.persist(StorageLevel.DISK_ONLY) in fakelib.prep at /w/a b/job.py:7 called from /w/a b/main.py:3'), {
+      callText: 'out.persist(StorageLevel.DISK_ONLY)', receiver: 'out', method: 'persist', path: '/w/a b/job.py', line: 7,
+      caller: { path: '/w/a b/main.py', line: 3 }, library: 'fakelib.prep',
+    });
+    assert.deepEqual(parseHookName('x.cache() in pyspark.pandas.frame at C:\\job.py:2'), {
+      callText: 'x.cache()', receiver: 'x', method: 'cache', path: 'C:\\job.py', line: 2, library: 'pyspark.pandas.frame',
+    });
+    // Text that only looks like the suffixes stays in the call.
+    assert.equal(parseHookName('[d for d in ds][0].cache() at /w/job.py:4')?.receiver, '[d for d in ds][0]');
+    assert.equal(parseHookName('df.cache() at /w/job.py:4 called from nowhere'), undefined);
+  });
+
   test('classifies dataset names', () => {
     assert.equal(classifyDatasetName('df1.cache() at /w/seed.py:18'), 'hook');
     assert.equal(classifyDatasetName('In-memory table events'), 'table');
@@ -108,6 +124,25 @@ describe('cacheMatcher: exact evidence', () => {
     const [m] = matchesOf('for i in range(3):\n    d = spark.range(i).cache()', [ds(1, 'spark.range(i).cache() at /x/seed.py:2'), ds(9, 'spark.range(i).cache() at /x/seed.py:2')]);
     assert.equal(rddOf(m), 9);
     assert.deepEqual(m.kind === 'matched' ? m.alsoFromThisLine?.map((d) => d.rddId) : [], [1]);
+  });
+
+  test('a helper called from several lines: one dataset per calling line, newest of each, in line order', () => {
+    const text = 'def cached(df):\n    return df.cache()\n\na = cached(spark.range(1))\nb = cached(spark.range(2))\nfor i in range(2):\n    c = cached(spark.range(i))';
+    const at = (rdd: number, caller: number, file = '/x/seed.py') => ds(rdd, `df.cache() at /x/seed.py:2 called from ${file}:${caller}`, { memoryUsed: rdd * MiB });
+    const [m] = matchesOf(text, [at(9, 7), at(3, 5), at(1, 4), at(7, 7), at(11, 12, '/x/other.py')]);
+    assert.equal(m.kind, 'matched');
+    if (m.kind !== 'matched') return;
+    assert.equal(m.dataset.rddId, 11, 'the newest, for the link to the tree');
+    assert.deepEqual(m.callers?.map((c) => [c.line, c.sameFile, c.dataset.rddId]), [[4, true, 1], [5, true, 3], [7, true, 9], [12, false, 11]]);
+    assert.deepEqual(m.alsoFromThisLine?.map((d) => d.rddId), [7], 'the loop\'s older dataset');
+    assert.equal(m.evidence, 'hookName');
+  });
+
+  test('a helper called from one line is the plain case; a library\'s dataset never lands on a cache call', () => {
+    const text = 'def cached(df):\n    return df.cache()\n\na = cached(spark.range(1))\nb = lib.prepare(a)\nb.cache()';
+    const m = matchesOf(text, [ds(4, 'df.cache() at /x/seed.py:2 called from /x/seed.py:4'), ds(6, 'b.cache() in lib.prep at /x/seed.py:6')]);
+    assert.deepEqual(m.map((x) => [x.kind, rddOf(x)]), [['matched', 4], ['unmatched', undefined]]);
+    assert.equal(m[0].kind === 'matched' && m[0].callers, undefined);
   });
 
   test('tables: cacheTable and CACHE TABLE match "In-memory table <name>" exactly, case and backticks aside', () => {
@@ -202,6 +237,24 @@ describe('cacheMatcher: lens states', () => {
     assert.equal(s.kind, 'measured');
     assert.equal(s.kind === 'measured' && s.figures.storageShare, 0.25);
     assert.equal(s.kind === 'measured' && s.state, 'full');
+  });
+
+  test('a helper\'s lens sums its calling lines\' datasets and keeps each one\'s figures', () => {
+    const a = ds(3, 'a', { memoryUsed: 10 * MiB, numPartitions: 4, numCachedPartitions: 4 });
+    const b = ds(5, 'b', { memoryUsed: 30 * MiB, diskUsed: 2 * MiB, numPartitions: 8, numCachedPartitions: 6 });
+    const match: CacheMatch = {
+      kind: 'matched', dataset: b, confidence: 'exact', evidence: 'hookName', reason: 'r',
+      callers: [{ path: '/x/seed.py', line: 4, sameFile: true, dataset: a }, { path: '/x/main.py', line: 9, sameFile: false, dataset: b }],
+    };
+    const s = cacheLensState({ appId: 'a', match, executors: [executor('driver', 400 * MiB)], now: 0 });
+    assert.equal(s.kind, 'measured');
+    if (s.kind !== 'measured') return;
+    assert.deepEqual([s.figures.memoryUsed, s.figures.diskUsed, s.figures.numCachedPartitions, s.figures.numPartitions, s.figures.rddId], [40 * MiB, 2 * MiB, 10, 12, 5]);
+    assert.equal(s.figures.storageShare, 0.1);
+    assert.equal(s.state, 'partial');
+    assert.deepEqual(s.callers?.map((c) => [c.line, c.figures.memoryUsed]), [[4, 10 * MiB], [9, 30 * MiB]]);
+    const none = cacheLensState({ appId: 'a', match: { ...match, callers: match.callers!.map((c) => ({ ...c, dataset: { ...c.dataset, numCachedPartitions: 0 } })) }, now: 0 });
+    assert.deepEqual(none, { kind: 'notMaterialised', appId: 'a', reason: 'cached from 2 calling lines, but no action has computed them yet' });
   });
 
   test('no application, not yet materialised, ambiguous', () => {

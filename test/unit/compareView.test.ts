@@ -15,7 +15,8 @@ import { scanPythonSource } from '../../src/model/cacheScanner';
 import { buildComparison, RunData } from '../../src/features/compare/compareData';
 import { compareHtml } from '../../src/features/compare/compareHtml';
 import { CacheImpactStore } from '../../src/store/cacheImpacts';
-import { COMPARE_FROM_WEBVIEW, COMPARE_TO_WEBVIEW, CompareDataMessage, parseMessage } from '../../src/shared/protocol';
+import { parseMessage } from '../../src/shared/protocol';
+import { COMPARE_FROM_WEBVIEW, COMPARE_TO_WEBVIEW, CompareDataMessage } from '../../src/shared/compareProtocol';
 import type { Executor, Stage } from '../../src/model/types';
 
 const MiB = 1024 * 1024;

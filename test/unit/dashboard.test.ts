@@ -13,6 +13,7 @@ import {
   DataMessage,
   InitMessage,
   isDashboardState,
+  isPanelData,
   isMessage,
   OpenInPrometheusMessage,
   parseMessage,
@@ -33,7 +34,7 @@ import {
   prometheusLinkFor,
   timeWindow,
   toSeriesData,
-} from '../../src/features/dashboard/dashboardQueries';
+} from '../../src/store/dashboardReads';
 import { PrometheusClient } from '../../src/sources/prometheus';
 import { HttpClient, HttpError } from '../../src/sources/http';
 import { dashboardHtml } from '../../src/features/dashboard/dashboardHtml';
@@ -78,13 +79,20 @@ describe('dashboard message protocol', () => {
     assert.equal(parseMessage(DASHBOARD_TO_WEBVIEW, open), undefined);
   });
 
-  test('data carries finite numbers or null only: NaN or Infinity in a series is refused', () => {
+  test('data carries finite numbers or null only: a panel with NaN or Infinity fails its own check, the others pass', () => {
     const panel = { id: 'custom', title: 'Custom PromQL', unit: 'count', series: [{ label: 'a', x: [1000, 2000], y: [1, null] }], yMin: 1, yMax: 1, warnings: [], queries: ['a'], stepSeconds: 1 };
     assert.ok(parseMessage(DASHBOARD_TO_WEBVIEW, CustomResultMessage.make({ panel: panel as never, query: 'a' })));
+    assert.equal(isPanelData(panel), true);
     const nan = { ...panel, series: [{ label: 'a', x: [1000], y: [NaN] }] };
-    assert.equal(parseMessage(DASHBOARD_TO_WEBVIEW, { method: CustomResultMessage.method, params: { panel: nan, query: 'a' } }), undefined);
-    const inf = { ...panel, yMax: Infinity };
-    assert.equal(parseMessage(DASHBOARD_TO_WEBVIEW, { method: DataMessage.method, params: { panels: [inf], fetchedAt: 1, start: 0, end: 1, profiles: [], scrapeIntervalSeconds: 2 } }), undefined);
+    const inf = { ...panel, id: 'jvmHeap', yMax: Infinity };
+    assert.equal(isPanelData(nan), false);
+    assert.equal(isPanelData(inf), false);
+    // The message passes with every panel in it; the webview checks each and shows an error in that panel only.
+    const msg = parseMessage(DASHBOARD_TO_WEBVIEW, { method: DataMessage.method, params: { panels: [panel, inf], fetchedAt: 1, start: 0, end: 1, profiles: [], scrapeIntervalSeconds: 2, range: '15m' } });
+    assert.ok(msg && isMessage(DataMessage, msg));
+    assert.deepEqual(msg.params.panels.map((p) => isPanelData(p)), [true, false]);
+    // A panel that names no panel at all still fails the whole message.
+    assert.equal(parseMessage(DASHBOARD_TO_WEBVIEW, { method: DataMessage.method, params: { panels: [{ title: 'x' }], fetchedAt: 1, start: 0, end: 1, profiles: [], scrapeIntervalSeconds: 2, range: '15m' } }), undefined);
   });
 
   test('validates the state the serializer restores', () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,35 +11,79 @@ import { createHttpClient, HttpClient, HttpError } from '../../src/sources/http'
 import { Store } from '../../src/store/store';
 import type { SourceConfig } from '../../src/model/types';
 
+const NO_DISCOVERY = { enabled: false, driverPorts: [], historyServerPort: 0, masterPort: 0, prometheusPort: 0 };
+
 describe('a CA file per source', () => {
   let dir: string;
-  let server: https.Server;
+  let signed: https.Server;
+  let selfSigned: https.Server;
   let url: string;
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'so-tls-'));
-    // A self-signed certificate for 127.0.0.1, made for this test only.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_q, r) => {
+  let selfSignedUrl: string;
+  const pem = (f: string) => join(dir, f);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const serve = async (key: string, cert: string) => {
+    const server = https.createServer({ key: readFileSync(pem(key)), cert: readFileSync(pem(cert)) }, (_q, r) => {
       r.setHeader('Content-Type', 'application/json');
       r.end('[{"id":"app-1","name":"tls","attempts":[]}]');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'so-tls-'));
+    // Made for this test only: a CA and a certificate for 127.0.0.1 that it signed (a company's
+    // own CA), and a certificate that signed itself.
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=Spark Observatory test CA', '-keyout', pem('ca.key'), '-out', pem('ca.pem'));
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', pem('key.pem'), '-out', pem('server.csr'));
+    writeFileSync(pem('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl('x509', '-req', '-in', pem('server.csr'), '-CA', pem('ca.pem'), '-CAkey', pem('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', pem('ext.cnf'), '-out', pem('cert.pem'));
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', pem('self.key'), '-out', pem('self.pem'));
+    ({ server: signed, url } = await serve('key.pem', 'cert.pem'));
+    ({ server: selfSigned, url: selfSignedUrl } = await serve('self.key', 'self.pem'));
   });
   after(() => {
-    server.close();
+    signed.close();
+    selfSigned.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a self-signed source is refused without its CA', async () => {
-    await assert.rejects(createHttpClient({ baseUrl: url, timeoutMs: 2000 }).getJson('api/v1/applications'), (e: unknown) => e instanceof HttpError && e.kind === 'network');
+  const certificateError = (e: unknown) => e instanceof HttpError && e.kind === 'tls' && /certificate/.test(e.message) && /caFile/.test(e.message);
+
+  test('a source signed by an unknown CA, or self-signed, is a certificate error that names the caFile setting', async () => {
+    await assert.rejects(createHttpClient({ baseUrl: url, timeoutMs: 2000 }).getJson('api/v1/applications'), certificateError);
+    await assert.rejects(createHttpClient({ baseUrl: selfSignedUrl, timeoutMs: 2000 }).getJson('api/v1/applications'), certificateError);
   });
   test('and read with it, for that source only', async () => {
-    const body = await createHttpClient({ baseUrl: url, timeoutMs: 2000, caFile: join(dir, 'cert.pem') }).getJson('api/v1/applications');
+    const body = await createHttpClient({ baseUrl: url, timeoutMs: 2000, caFile: pem('ca.pem') }).getJson('api/v1/applications');
     assert.deepEqual(body, [{ id: 'app-1', name: 'tls', attempts: [] }]);
+    assert.deepEqual(await createHttpClient({ baseUrl: selfSignedUrl, timeoutMs: 2000, caFile: pem('self.pem') }).getJson('api/v1/applications'), body);
     // Another client, without the CA, still refuses: nothing was switched globally.
-    await assert.rejects(createHttpClient({ baseUrl: url, timeoutMs: 2000 }).getJson('api/v1/applications'));
+    await assert.rejects(createHttpClient({ baseUrl: url, timeoutMs: 2000 }).getJson('api/v1/applications'), certificateError);
+  });
+
+  test('a self-signed certificate (a private CA) without the source\'s caFile: an error state that says so, logged once; with it, read', async () => {
+    const log: string[] = [];
+    const configured = (caFile?: string) => [{ name: 'tls', url, kind: 'driver' as const, caFile }];
+    const settings = (caFile?: string) => ({ configured: configured(caFile), discovery: NO_DISCOVERY, refreshIntervalMs: 1000, statusBarIntervalMs: 5000, requestTimeoutMs: 2000, historyMaxApplications: 5 });
+    const store = new Store(settings(), {
+      makeClient: (s: SourceConfig, t: number) => createHttpClient({ baseUrl: s.url, timeoutMs: t, caFile: s.caFile }),
+      log: { info: () => {}, warn: (m) => log.push(m), error: (m) => log.push(`error ${m}`) },
+    });
+    try {
+      for (let i = 0; i < 3; i++) await store.refresh();
+      const s = store.source('tls')!;
+      assert.equal(s.status, 'error');
+      assert.equal(s.error?.kind, 'tls');
+      assert.equal(s.error?.message, 'certificate not trusted (unable to verify the first certificate): set this source\'s "caFile" to the PEM file of the CA that signed it');
+      assert.deepEqual(log, [`tls (${url}): ${s.error?.message}`]);
+      store.updateSettings(settings(pem('ca.pem')));
+      await store.refresh();
+      assert.equal(store.source('tls')?.status, 'ok');
+      assert.deepEqual(store.applications().map((e) => e.app.name), ['tls']);
+    } finally {
+      store.dispose();
+    }
   });
 });
 

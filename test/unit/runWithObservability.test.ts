@@ -80,11 +80,12 @@ describe('the spark-submit command line', () => {
       ...base,
       eventsFile: '/tmp/ev.jsonl',
       python: '/venv/bin/python',
-      disableCacheAt: [{ file: '/work/jobs/seed.py', line: 34 }, { file: '/work/jobs/seed.py', line: 36 }],
+      disableCacheAt: [{ file: '/work/jobs/seed.py', line: 34 }, { file: '/work/a,b/job "x".py', line: 36 }],
       env: { HOLD_SECONDS: '5' },
     });
     assert.equal(c.env.SO_HOOK_EVENTS, '/tmp/ev.jsonl');
-    assert.equal(c.env.SO_DISABLE_CACHE_AT, '/work/jobs/seed.py:34,/work/jobs/seed.py:36');
+    // JSON: a comma or a quote in a path cannot split an entry.
+    assert.deepEqual(JSON.parse(c.env.SO_DISABLE_CACHE_AT!), [{ file: '/work/jobs/seed.py', line: 34 }, { file: '/work/a,b/job "x".py', line: 36 }]);
     assert.equal(c.env.PYSPARK_PYTHON, '/venv/bin/python');
     assert.equal(c.env.PYSPARK_DRIVER_PYTHON, '/venv/bin/python');
     assert.equal(c.env.HOLD_SECONDS, '5');
@@ -163,6 +164,22 @@ describe('what a cache lens says', () => {
     assert.match(est.title, /^⛁ estimated · 1\.0 MiB in memory/);
     const disk = cacheLensText(measured(ds({ memoryUsed: 0, diskUsed: 7 * MiB, storageLevel: 'Disk Serialized 1x Replicated' })));
     assert.equal(disk.title, '⛁ 0 B in memory · 7.0 MiB on disk · 8/8 partitions · 0 % of storage · DISK_ONLY');
+  });
+
+  test('a helper\'s cache call: the sum, how many datasets and the lines that called it', () => {
+    const helper = (callers: { path: string; line: number; sameFile: boolean; mib: number }[]) => cacheLensText(cacheLensState({
+      appId: 'app-1', executors, now: 0,
+      match: {
+        kind: 'matched', dataset: ds({ rddId: 20 }), confidence: 'exact', evidence: 'hookName', reason: 'named by the hook after the 2 lines that called it',
+        callers: callers.map((c, i) => ({ ...c, dataset: ds({ rddId: 10 + i, memoryUsed: c.mib * MiB }) })),
+      },
+    }));
+    const t = helper([{ path: '/w/job.py', line: 8, sameFile: true, mib: 100 }, { path: '/w/job.py', line: 9, sameFile: true, mib: 50 }]);
+    assert.equal(t.title, '⛁ 2 datasets (called from lines 8, 9) · 150 MiB in memory · 0 B on disk · 16/16 partitions · 15 % of storage · MEMORY_AND_DISK');
+    assert.equal(t.tooltip, 'The sum of the 2 datasets this call cached, one per calling line (line 8: rdd 10, 100 MiB in memory, 0 B on disk; line 9: rdd 11, 50.0 MiB in memory, 0 B on disk). named by the hook after the 2 lines that called it');
+    assert.equal(t.action, 'reveal');
+    const other = helper([{ path: '/w/helpers.py', line: 3, sameFile: true, mib: 1 }, { path: '/w/job.py', line: 40, sameFile: false, mib: 1 }]);
+    assert.match(other.title, /^⛁ 2 datasets \(called from line 3, job\.py:40\) · 2\.0 MiB in memory/);
   });
 
   test('no application, not materialised, ambiguous (no figure) and offline with the age', () => {

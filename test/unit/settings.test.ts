@@ -102,7 +102,7 @@ describe('settings read into the snapshot', () => {
       'hints.pathMappings': { '/opt/app': '/ws' },
     };
     const c = parseConfig((k) => raw[k]);
-    assert.deepEqual(c.run, { master: 'spark://h:7077', eventLogDir: '/tmp/ev', extraConf: { 'spark.driver.memory': '2g', 'spark.sql.shuffle.partitions': '8', 'spark.x': 'true' } });
+    assert.deepEqual(c.run, { master: 'spark://h:7077', eventLogDir: '/tmp/ev', extraConf: { 'spark.driver.memory': '2g', 'spark.sql.shuffle.partitions': '8', 'spark.x': 'true' }, retentionDays: 14 });
     assert.deepEqual(c.prometheus.queryOverrides, { 'executorEndpoint.jvmHeap.peak': 'up' });
     assert.equal(c.cacheLensEnabled, false);
     assert.equal(c.inlineHintsEnabled, false);

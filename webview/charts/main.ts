@@ -3,6 +3,7 @@
  * forbids it). Every string from Spark or Prometheus (series labels, error messages, warnings)
  * reaches the screen through textContent or chart.js's canvas text, never as HTML.
  */
+import { ChartTheme, readChartTheme } from '../common/chartTheme';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
@@ -32,6 +33,7 @@ import {
   IpcMessageType,
   isDashboardState,
   isMessage,
+  isPanelData,
   OpenInPrometheusMessage,
   PanelData,
   parseMessage,
@@ -127,42 +129,7 @@ function timeTicks(min: number, max: number, maxCount: number): { value: number 
 // ---------------------------------------------------------------------------------------------
 // Theme: every colour comes from a --vscode-* variable, read again when the theme changes
 
-interface Theme {
-  fg: string;
-  muted: string;
-  grid: string;
-  tooltipBg: string;
-  tooltipFg: string;
-  tooltipBorder: string;
-  series: string[];
-}
-const SERIES_VARS = [
-  '--vscode-charts-blue',
-  '--vscode-charts-orange',
-  '--vscode-charts-green',
-  '--vscode-charts-purple',
-  '--vscode-charts-red',
-  '--vscode-charts-yellow',
-  '--vscode-terminal-ansiCyan',
-  '--vscode-terminal-ansiMagenta',
-];
-function cssVar(name: string, fallback: string): string {
-  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
-  return v || fallback;
-}
-function readTheme(): Theme {
-  const fg = cssVar('--vscode-foreground', '#cccccc');
-  return {
-    fg,
-    muted: cssVar('--vscode-descriptionForeground', fg),
-    grid: cssVar('--vscode-editorIndentGuide-background1', cssVar('--vscode-panel-border', 'rgba(128,128,128,0.35)')),
-    tooltipBg: cssVar('--vscode-editorHoverWidget-background', cssVar('--vscode-editor-background', '#252526')),
-    tooltipFg: cssVar('--vscode-editorHoverWidget-foreground', fg),
-    tooltipBorder: cssVar('--vscode-editorHoverWidget-border', cssVar('--vscode-contrastBorder', fg)),
-    series: SERIES_VARS.map((v, i) => cssVar(v, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700', '#29b8db', '#bc3fbc'][i])),
-  };
-}
-let theme = readTheme();
+let theme: ChartTheme = readChartTheme();
 
 // ---------------------------------------------------------------------------------------------
 // Panels
@@ -367,6 +334,7 @@ function render(c: Card, p: PanelData): void {
   c.note.textContent = p.note ?? '';
   show(c.note, !!p.note);
   c.source.textContent = p.source === 'built-in' ? 'Source: built-in series (REST figures polled by the extension)' : 'Source: Prometheus';
+  show(c.source, true);
   c.root.dataset.source = p.source ?? 'prometheus';
   c.root.title = p.queries.join('\n');
 
@@ -391,9 +359,24 @@ function render(c: Card, p: PanelData): void {
   }
 }
 
+/** A panel whose data failed the protocol's check: an error in that panel only, its last chart gone. */
+function renderInvalid(c: Card): void {
+  c.data = undefined;
+  c.chart?.destroy();
+  c.chart = undefined;
+  show(c.canvasBox, false);
+  c.message.replaceChildren(el('span', 'codicon codicon-error'), el('span', undefined, ' This panel\'s data could not be shown: it did not pass the message check (too many series, a label too long, or a value of the wrong type).'));
+  c.message.className = 'panel-message error';
+  show(c.message, true);
+  show(c.note, false);
+  // Whose data it was is not known either: the panel names no source.
+  show(c.source, false);
+  delete c.root.dataset.source;
+}
+
 /** Re-reads the theme's colours into every chart (body class changes on a theme switch). */
 function applyTheme(): void {
-  theme = readTheme();
+  theme = readChartTheme();
   for (const c of cards.values()) {
     if (!c.chart || !c.data) continue;
     const unit = c.data.unit;
@@ -432,7 +415,8 @@ function onInit(p: typeof InitMessage extends IpcMessageType<infer P> ? P : neve
   state = p.state;
   vscode.setState(state);
   $('app-name').textContent = p.appName || p.appId;
-  $('app-meta').textContent = `${p.appId}${p.running ? ' · running' : ' · finished'}`;
+  // Not listed (problem): neither running nor finished is known.
+  $('app-meta').textContent = p.problem ? p.appId : `${p.appId}${p.running ? ' · running' : ' · finished'}`;
   // The controls are set from the host's state once; after that the person's edits win (the
   // host learns them by message, so both stay equal).
   if (!initialised) {
@@ -441,7 +425,10 @@ function onInit(p: typeof InitMessage extends IpcMessageType<infer P> ? P : neve
     queryField.value = p.state.customQuery;
   }
   if (p.problem) setStatus([], p.problem);
+  else if (!lastData) setStatus(['Reading Prometheus…']); // the application is listed now: data follows
 }
+
+const RANGE_TEXT: Record<TimeRange, string> = { '5m': 'last 5 minutes', '15m': 'last 15 minutes', '1h': 'last hour', '6h': 'last 6 hours', lifetime: 'application lifetime' };
 
 let lastData: DataParams | undefined;
 function onData(d: DataParams): void {
@@ -454,13 +441,20 @@ function onData(d: DataParams): void {
   lastData = d;
   range = { start: d.start, end: d.end };
   for (const p of d.panels) {
-    const c = cards.get(p.id) ?? makeCard(p.id, p.title, $('panels'));
-    render(c, p);
+    const c = cards.get(p.id) ?? makeCard(p.id, typeof p.title === 'string' ? p.title : p.id, $('panels'));
+    // Each panel is checked on its own: one that fails shows why, the others are drawn.
+    if (isPanelData(p)) render(c, p);
+    else renderInvalid(c);
   }
   const steps = [...new Set(d.panels.filter((p) => !p.missing).map((p) => p.stepSeconds))];
-  if (d.panels.length > 0 && d.panels.every((p) => p.source === 'built-in')) {
+  // Only panels that passed their check say where their data comes from.
+  const valid = d.panels.filter(isPanelData);
+  if (valid.length > 0 && valid.every((p) => p.source === 'built-in')) {
     const every = steps.filter((s) => s > 0);
-    setStatus(['built-in series: no Prometheus has this application', every.length ? `a point every ${every.join('/')} s` : 'first point', `updated ${fmtTime(d.fetchedAt, true, false)}`], d.problem);
+    setStatus(
+      ['built-in series: no Prometheus has this application', every.length ? `a point every ${every.join('/')} s` : 'first point', `updated ${fmtTime(d.fetchedAt, true, false)}`, RANGE_TEXT[d.range]],
+      d.problem,
+    );
     return;
   }
   setStatus(
@@ -469,6 +463,7 @@ function onData(d: DataParams): void {
       `scrape ${d.scrapeIntervalSeconds} s`,
       steps.length ? `step ${steps.join('/')} s` : '',
       `updated ${fmtTime(d.fetchedAt, true, false)}`,
+      RANGE_TEXT[d.range],
     ],
     d.problem,
   );
@@ -477,6 +472,7 @@ function onData(d: DataParams): void {
 function onCustom(panel: PanelData, query: string): void {
   const c = cards.get(CUSTOM_PANEL_ID)!;
   if (state && state.customQuery !== query) return; // an older answer
+  if (!isPanelData(panel)) return renderInvalid(c);
   render(c, panel);
   c.title.textContent = 'Custom PromQL';
 }

@@ -5,6 +5,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { Chart, Decimation, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type TooltipItem } from 'chart.js';
+import { IpcMessage, IpcMessageType, isMessage, parseMessage } from '../../src/shared/protocol';
 import {
   COMPARE_TO_WEBVIEW,
   CompareData,
@@ -12,21 +13,18 @@ import {
   CompareExportMessage,
   CompareReadyMessage,
   CompareRowData,
+  CompareStateMessage,
   CompareStatusMessage,
   CompareSwapMessage,
-  IpcMessage,
-  IpcMessageType,
-  isMessage,
   OverlayData,
-  parseMessage,
-} from '../../src/shared/protocol';
+} from '../../src/shared/compareProtocol';
 import { formatPercentChange, formatRip, formatSigned, formatValue, percentChange } from '../../src/model/compare';
 import { formatDuration } from '../../src/model/format';
 import { axisBytes, axisSeconds, readChartTheme } from '../common/chartTheme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Decimation);
 
-declare function acquireVsCodeApi(): { postMessage(msg: unknown): void };
+declare function acquireVsCodeApi(): { postMessage(msg: unknown): void; setState(state: unknown): void };
 const vscode = acquireVsCodeApi();
 
 function send<P>(type: IpcMessageType<P>, params: P): void {
@@ -258,6 +256,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
   if (!msg) return;
   if (isMessage(CompareDataMessage, msg)) onData(msg.params);
   else if (isMessage(CompareStatusMessage, msg)) onStatus(msg.params.kind, msg.params.text);
+  // Which runs this is: VS Code keeps it and hands it to the host's serializer after a reload.
+  else if (isMessage(CompareStateMessage, msg)) vscode.setState(msg.params);
 });
 
 $('swap').addEventListener('click', () => send(CompareSwapMessage, {}));

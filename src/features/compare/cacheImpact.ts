@@ -55,6 +55,7 @@ function startedRun(rec: RunRecord): StartedRun {
     exited,
     uiUrl: () => rec.boundUiUrl ?? rec.uiUrl,
     requestedUiUrl: rec.uiUrl,
+    eventsFile: rec.eventsFile,
     stop: () => {
       if (!rec.pid) return;
       const kill = (sig: NodeJS.Signals) => {

@@ -8,9 +8,10 @@
  *
  * One run at a time: two Spark jobs side by side would measure each other.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Store } from '../../store/store';
 import { CacheVariant, measurementPlan, newEventLogApps } from '../../model/compareView';
+import { cacheSwitchOffOutcome, HookEvent, parseHookEvents } from '../../model/hookEvents';
 
 /** A run started by the caller (Run File with Observability in the extension). */
 export interface StartedRun {
@@ -26,6 +27,8 @@ export interface StartedRun {
   readonly requestedUiUrl: string;
   /** Stops the run (its whole process group). */
   stop(): void;
+  /** The hook's events of the run (SO_HOOK_EVENTS): whether it switched the cache off. */
+  readonly eventsFile?: string;
 }
 
 export interface MeasureDeps {
@@ -67,13 +70,17 @@ export class MeasureCancelled extends Error {
 
 export class MeasureFailed extends Error {}
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener on the signal either way. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 function listDir(dir: string | undefined): string[] {
@@ -82,6 +89,14 @@ function listDir(dir: string | undefined): string[] {
     return readdirSync(dir);
   } catch {
     return [];
+  }
+}
+
+function readHookEvents(file: string): HookEvent[] | undefined {
+  try {
+    return parseHookEvents(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 
@@ -146,6 +161,10 @@ export async function measureCacheImpact(deps: MeasureDeps, runsPerVariant: numb
     }).finally(() => (ended = true));
     check();
     if (code !== 0) throw new MeasureFailed(`${label}: spark-submit ended with ${code === null ? 'a signal' : `exit code ${code}`} (see its terminal)`);
+    if (variant === 'withoutCache' && run.eventsFile) {
+      const off = cacheSwitchOffOutcome(readHookEvents(run.eventsFile));
+      if (!off.ok) throw new MeasureFailed(`${label}: ${off.message}`);
+    }
 
     const fresh = newEventLogApps(before, listDir(deps.eventLogDir));
     // One new event log is this run's; several (other jobs share the folder): the one the store

@@ -10,7 +10,7 @@
 import type { RunData } from '../../store/reads';
 import { aggregateRun, compareRuns, compareStages, ComparisonRow, RunAggregate, StageComparison } from '../../model/compare';
 import { meanAggregate } from '../../model/compareView';
-import type { CompareData, CompareRunInfo, CompareStageData, OverlayData } from '../../shared/protocol';
+import type { CompareData, CompareRunInfo, CompareStageData, OverlayData } from '../../shared/compareProtocol';
 export type { RunData } from '../../store/reads';
 
 /** One side of the comparison: one run, or several runs of one variant (Measure Cache Impact). */

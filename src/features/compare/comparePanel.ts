@@ -4,6 +4,11 @@
  * or given by key (links, Measure Cache Impact, tests). The data is read once when the panel
  * opens (compareData.ts) and posted to the webview, which never touches the network; exports
  * are written here, to the clipboard or a file the person chooses.
+ *
+ * The webview saves which runs it compares (their store keys and roles); after a window reload
+ * the serializer reopens the panel from that, and it reads both runs once the store lists them
+ * (it starts empty), following a run listed under another key (model/appKey.ts). Each panel
+ * owns its listeners: they go with it.
  */
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
@@ -18,39 +23,39 @@ import { compareHtml } from './compareHtml';
 import { exportTable, ExportStatus } from './compareExport';
 import { buildComparison, Comparison, RunData, Side } from './compareData';
 import { appPickItems } from '../../model/compareView';
+import { appIdOfKey, findApplication } from '../../model/appKey';
 import { comparisonToCsv, comparisonToMarkdown, stagesToMarkdown } from '../../model/compare';
+import { IpcMessage, IpcMessageType, isMessage, parseMessage } from '../../shared/protocol';
 import {
   COMPARE_FROM_WEBVIEW,
   CompareData,
   CompareDataMessage,
   CompareExportMessage,
   CompareReadyMessage,
+  CompareSideState,
+  CompareState,
+  CompareStateMessage,
   CompareStatusMessage,
   CompareSwapMessage,
-  IpcMessage,
-  IpcMessageType,
-  isMessage,
-  parseMessage,
-} from '../../shared/protocol';
+  isCompareState,
+} from '../../shared/compareProtocol';
 
 export const COMPARE_VIEW_TYPE = 'sparkObservatory.compare';
 
 /** One side as the panel is asked for it: one application, or several runs of one variant. */
-export interface SideRequest {
-  readonly keys: readonly string[];
-  readonly role?: string;
-}
-
-export interface CompareRequest {
-  readonly a: SideRequest;
-  readonly b: SideRequest;
-}
+export type SideRequest = CompareSideState;
+/** The two sides: also what the webview saves for the serializer. */
+export type CompareRequest = CompareState;
 
 /** One comparison panel. */
 export class ComparePanel {
   private disposed = false;
   private ready = false;
   private loading: AbortController | undefined;
+  /** What the panel holds while it is open: its webview's and the store's listeners. */
+  private readonly subs: vscode.Disposable[] = [];
+  /** The store's listener while a run is not listed yet (after a reload the store starts empty). */
+  private waiting: vscode.Disposable | undefined;
   private comparison: Comparison | undefined;
   /** The last comparison posted: aggregates, rows, stages. */
   get result(): Comparison | undefined {
@@ -81,12 +86,17 @@ export class ComparePanel {
       styleUri: uri('compare.css'),
       codiconUri: uri('codicon.css'),
     });
-    f.context.subscriptions.push(
+    this.subs.push(
       w.onDidReceiveMessage((m) => this.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
     );
     // The data is read at once; the webview gets it when it says it is ready.
     void this.load();
+  }
+
+  /** The runs compared, by store key: what the webview saves for a reload. */
+  get state(): CompareState {
+    return this.request;
   }
 
   private post<P>(type: IpcMessageType<P>, params: P): void {
@@ -101,16 +111,21 @@ export class ComparePanel {
     }
     if (isMessage(CompareReadyMessage, msg)) {
       this.ready = true;
+      this.post(CompareStateMessage, this.request);
       this.sendCurrent();
     } else if (isMessage(CompareExportMessage, msg)) {
       void this.export(msg.params.format, msg.params.target);
     } else if (isMessage(CompareSwapMessage, msg)) {
-      this.request = { a: this.request.b, b: this.request.a };
+      this.setRequest({ a: this.request.b, b: this.request.a });
       void this.load();
     }
   }
 
   private status: { kind: 'busy' | 'info' | 'error'; text: string } = { kind: 'busy', text: 'Reading both runs…' };
+  /** The status line shown, for the extension's own tests. */
+  get statusText(): string {
+    return this.status.text;
+  }
 
   private sendCurrent(): void {
     if (!this.ready) return;
@@ -123,9 +138,46 @@ export class ComparePanel {
     if (this.ready) this.post(CompareStatusMessage, this.status);
   }
 
-  /** Reads both sides and posts the comparison. */
+  private setRequest(request: CompareRequest): void {
+    this.request = request;
+    this.post(CompareStateMessage, request);
+  }
+
+  /**
+   * The request with every key as the store lists it now (a run may be listed under another key
+   * than the one kept), or the ids of the runs no source lists yet.
+   */
+  private resolve(): { request: CompareRequest } | { missing: string[] } {
+    const entries = this.f.store.applications();
+    const missing: string[] = [];
+    const side = (s: SideRequest): SideRequest => ({
+      ...s,
+      keys: s.keys.map((k) => {
+        const e = findApplication(entries, k);
+        if (!e) missing.push(appIdOfKey(k));
+        return e?.key ?? k;
+      }),
+    });
+    const request = { a: side(this.request.a), b: side(this.request.b) };
+    return missing.length ? { missing } : { request };
+  }
+
+  /** Reads both sides and posts the comparison; first waits for the store to list every run. */
   async load(): Promise<void> {
     this.loading?.abort();
+    this.loading = undefined;
+    const resolved = this.resolve();
+    if ('missing' in resolved) {
+      this.setStatus('busy', `Waiting for ${resolved.missing.join(' and ')} to be listed by a source…`);
+      this.waiting ??= this.f.store.onDidChange(() => {
+        if ('missing' in this.resolve()) return;
+        this.stopWaiting();
+        void this.load();
+      });
+      return;
+    }
+    this.stopWaiting();
+    if (JSON.stringify(resolved.request) !== JSON.stringify(this.request)) this.setRequest(resolved.request);
     const ctl = new AbortController();
     this.loading = ctl;
     this.setStatus('busy', 'Reading both runs…');
@@ -194,31 +246,60 @@ export class ComparePanel {
   /** The status line of the last export, for the extension's own tests. */
   lastExportStatus: ExportStatus | undefined;
 
+  private stopWaiting(): void {
+    this.waiting?.dispose();
+    this.waiting = undefined;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.loading?.abort();
+    this.stopWaiting();
+    for (const s of this.subs.splice(0)) s.dispose();
     this.resolveLoaded();
   }
 }
 
 export class CompareHost {
+  /** Every open comparison panel. */
+  readonly panels = new Set<ComparePanel>();
+
   constructor(private readonly f: FeatureContext) {}
 
   open(request: CompareRequest): ComparePanel {
-    const root = vscode.Uri.joinPath(this.f.context.extensionUri, 'dist', 'webview');
     const name = (keys: readonly string[]) => {
       const e = keys[0] ? this.f.store.entry(keys[0]) : undefined;
-      return e?.app.name || e?.app.id || keys[0]?.split('|').pop() || '?';
+      return e?.app.name || e?.app.id || (keys[0] ? appIdOfKey(keys[0]) : '?');
     };
     // The final title from the start (the store knows both names): the tab does not change under the person.
     const title = `Compare: ${name(request.a.keys)} ↔ ${name(request.b.keys)}`;
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      enableCommandUris: false,
-      localResourceRoots: [root],
+    return this.adopt(vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Active, this.webviewOptions()), request);
+  }
+
+  /** A panel VS Code restored after a reload, with the runs its webview saved. */
+  revive(panel: vscode.WebviewPanel, state: CompareState): ComparePanel {
+    panel.webview.options = this.webviewOptions();
+    return this.adopt(panel, state);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, request: CompareRequest): ComparePanel {
+    const p = new ComparePanel(this.f, panel, request);
+    this.panels.add(p);
+    // Once: the panel's own listener of the same event goes with the panel.
+    const sub = panel.onDidDispose(() => {
+      sub.dispose();
+      this.panels.delete(p);
     });
-    return new ComparePanel(this.f, panel, request);
+    return p;
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(this.f.context.extensionUri, 'dist', 'webview')] };
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels]) p.panel.dispose();
   }
 }
 
@@ -229,7 +310,7 @@ async function pickApplication(store: Store, title: string, exclude?: string): P
   const items = appPickItems(
     store.applications().map((e) => ({
       key: e.key, id: e.app.id, name: e.app.name, state: e.app.state, startTime: e.app.startTime,
-      durationMs: e.app.durationMs, via: e.via, group: e.group,
+      durationMs: e.app.durationMs, clockOffsetMs: e.clockOffsetMs, via: e.via, group: e.group,
     })),
     Date.now(),
     exclude,
@@ -260,15 +341,22 @@ async function resolveKeys(store: Store, arg1: unknown, arg2: unknown): Promise<
   return b ? [a, b] : undefined;
 }
 
-/** Registers the command; returns the host (Measure Cache Impact opens its panels through it). */
+/** Registers the command and the serializer; returns the host (Measure Cache Impact opens its panels through it). */
 export function registerCompare(f: FeatureContext): CompareHost {
   const host = new CompareHost(f);
   f.context.subscriptions.push(
+    host,
     vscode.commands.registerCommand(Command.CompareRuns, async (arg1?: unknown, arg2?: unknown) => {
       // Finished Run-File runs are listed by a History Server: the extension's own, where none reads them.
       if (arg1 === undefined) await vscode.commands.executeCommand(Command.EnsureHistoryServer).then(undefined, () => undefined);
       const keys = await resolveKeys(f.store, arg1, arg2);
       return keys ? host.open({ a: { keys: [keys[0]] }, b: { keys: [keys[1]] } }) : undefined;
+    }),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        if (isCompareState(state)) host.revive(panel, state);
+        else panel.dispose(); // nothing to restore it to
+      },
     }),
   );
   return host;

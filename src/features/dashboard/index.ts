@@ -1,2 +1,2 @@
 /** F3: a Prometheus dashboard per application, restored after a reload. */
-export { register } from './dashboardPanel';
+export { register } from './dashboardHost';

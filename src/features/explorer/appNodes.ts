@@ -6,19 +6,21 @@
 import * as vscode from 'vscode';
 import type { AppEntry, DetailState } from '../../store/store';
 import type { CachedDataset, Executor, Job, Stage } from '../../model/types';
-import { cachedBytes, executorTotals, gcShare, jobsToShow, keyConfiguration, shortDatasetName, sortExecutors, storageLevelName } from '../../model/appSummary';
+import { cachedBytes, CappedList, capList, executorListing, executorTotals, gcShare, jobsToShow, keyConfiguration, shortDatasetName, storageLevelName } from '../../model/appSummary';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../model/format';
 import { summariseJobsByLine } from '../../model/callSite';
+import { runningFor } from '../../model/driverClock';
 import type { Part } from '../../model/summary';
 import { SafeMarkdown } from '../../ui/markdown';
 import { HasApp, MessageNode, Node, NodeContext, treeItem, UiPage } from './node';
 
-const MAX_CHILDREN = 500;
 const MIB = 1024 * 1024;
 
-function capped(nodes: Node[], parentId: string): Node[] {
-  if (nodes.length <= MAX_CHILDREN) return nodes;
-  return [...nodes.slice(0, MAX_CHILDREN), new MessageNode(`${parentId}/more`, `… ${formatCount(nodes.length - MAX_CHILDREN)} more`, 'ellipsis')];
+/** A capped list's nodes (model/appSummary.ts capList), with a "… N more" row for the rest. */
+function listed<T>({ shown, more }: CappedList<T>, parentId: string, node: (item: T) => Node): Node[] {
+  const out = shown.map(node);
+  if (more) out.push(new MessageNode(`${parentId}/more`, more, 'ellipsis'));
+  return out;
 }
 
 /** What an application node is to its children: its key and its entry now. */
@@ -89,10 +91,8 @@ export class ExecutorsNode extends AppChild {
   override children(ctx: NodeContext): Node[] {
     const executors = this.state(ctx).detail.executors;
     if (!executors) return [new MessageNode(`${this.id}/loading`, 'Loading…', 'loading~spin')];
-    const all = sortExecutors(executors);
-    const alive = all.filter((e) => e.isActive).map((e) => new ExecutorNode(this.app, e));
-    const dead = all.filter((e) => !e.isActive);
-    const out: Node[] = capped(alive, this.id);
+    const { alive, dead } = executorListing(executors);
+    const out = listed(alive, this.id, (e) => new ExecutorNode(this.app, e));
     if (dead.length) out.push(new DeadExecutorsNode(this.app, dead));
     for (const n of out) n.parent = this;
     return out;
@@ -103,7 +103,7 @@ class DeadExecutorsNode extends AppChild {
   readonly uiPage: UiPage = { page: 'executors' };
   constructor(
     app: AppRef,
-    private readonly dead: Executor[],
+    private readonly dead: readonly Executor[],
   ) {
     super(app, 'executors/dead');
   }
@@ -115,7 +115,7 @@ class DeadExecutorsNode extends AppChild {
     return t;
   }
   override children(): Node[] {
-    return capped(this.dead.map((e) => new ExecutorNode(this.app, e)), this.id);
+    return listed(capList(this.dead), this.id, (e) => new ExecutorNode(this.app, e));
   }
 }
 
@@ -204,12 +204,13 @@ class JobNode extends AppChild {
   item(): vscode.TreeItem {
     const j = this.job;
     const t = this.base(`${j.jobId} · ${j.description ?? j.name}`, false, `job.${j.status.toLowerCase()}`);
-    const end = j.completionTime ?? (j.status === 'RUNNING' ? this.at : undefined);
+    // A running job's time on the driver's clock, like its submission time.
+    const ran = j.completionTime !== undefined && j.submissionTime !== undefined ? j.completionTime - j.submissionTime : j.status === 'RUNNING' ? runningFor(j.submissionTime, this.at, this.entry.clockOffsetMs).ms : undefined;
     const stagesDone = j.numCompletedStages + j.numSkippedStages;
     const stagesAll = stagesDone + j.numActiveStages + j.numFailedStages + Math.max(0, j.stageIds.length - stagesDone - j.numActiveStages - j.numFailedStages);
     t.description = [
       j.status,
-      formatDuration(end !== undefined && j.submissionTime !== undefined ? end - j.submissionTime : undefined),
+      formatDuration(ran),
       `stages ${stagesDone}/${stagesAll}`,
       `tasks ${formatCount(j.numCompletedTasks + j.numSkippedTasks)}/${formatCount(j.numTasks)}`,
       j.numFailedTasks ? `${j.numFailedTasks} failed ⚠` : '',
@@ -291,7 +292,7 @@ export class CachedDatasetsNode extends AppChild {
     const list = this.state(ctx).detail.cachedDatasets;
     if (!list) return [new MessageNode(`${this.id}/loading`, 'Loading…', 'loading~spin')];
     if (list.length === 0) return [new MessageNode(`${this.id}/none`, 'Nothing cached (or not materialised yet)', 'info')];
-    const out = capped(list.map((d) => new CachedDatasetNode(this.app, d)), this.id);
+    const out = listed(capList(list), this.id, (d) => new CachedDatasetNode(this.app, d));
     for (const n of out) n.parent = this;
     return out;
   }

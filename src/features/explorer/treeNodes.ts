@@ -10,6 +10,7 @@ import type { AppEntry, GroupState, SourceState, Store } from '../../store/store
 import { executorTotals } from '../../model/appSummary';
 import { formatAge, formatBytes, formatDuration } from '../../model/format';
 import { isLiveApplication, isSourceProblem } from '../../model/liveness';
+import { clockNote, runningFor } from '../../model/driverClock';
 import type { SparkAlert } from '../../model/alerts';
 import { SafeMarkdown } from '../../ui/markdown';
 import { HasApp, MessageNode, Node, NodeContext, treeItem, UiPage } from './node';
@@ -138,11 +139,12 @@ export class AppNode extends Node implements HasApp {
     const t = treeItem(app.name || app.id, true);
     t.id = this.id;
     const running = app.state === 'running';
-    const duration = running ? (app.startTime ? ctx.now() - app.startTime : undefined) : app.durationMs;
+    // A running application's time on its driver's clock (ours may be minutes off).
+    const ran = running ? runningFor(app.startTime, ctx.now(), entry.clockOffsetMs) : { ms: app.durationMs };
     const detail = ctx.store.detail(this.key);
     const cores = app.cores ?? (detail?.detail.executors ? executorTotals(detail.detail.executors).cores : undefined);
     // The History Server's "running" is an event log still in progress, maybe of a dead driver.
-    const bits = [running ? (isLiveApplication(entry) ? 'RUNNING' : 'IN PROGRESS') : 'COMPLETED', formatDuration(duration)];
+    const bits = [running ? (isLiveApplication(entry) ? 'RUNNING' : 'IN PROGRESS') : 'COMPLETED', formatDuration(ran.ms)];
     if (cores) bits.push(`${cores} cores`);
     const version = app.sparkVersion ?? detail?.detail.environment?.sparkVersion;
     if (version) bits.push(version);
@@ -160,6 +162,7 @@ export class AppNode extends Node implements HasApp {
       .field('State', app.state)
       .field('User', app.sparkUser)
       .field('Started', app.startTime ? new Date(app.startTime).toISOString() : undefined)
+      .field('Clock', clockNote(entry.clockOffsetMs, ran.aheadMs))
       .field('Spark', version)
       .field('Served by', `${ctx.store.source(entry.sourceId)?.config.name ?? entry.sourceId} (${via})`).md;
     // Live: a filled dot. An event log still in progress with no live driver (maybe one that

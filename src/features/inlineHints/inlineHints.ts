@@ -200,7 +200,8 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
       const state = this.store.detail(e.key);
       const d = state?.detail;
       if (!d?.jobs || !d.stages) continue;
-      const summary = summariseJobsByLine(d.jobs, d.stages, now);
+      // Running jobs' times on the driver's clock, like their submission times.
+      const summary = summariseJobsByLine(d.jobs, d.stages, now + (e.clockOffsetMs ?? 0));
       const mapPath = (p: string) => this.mapper.map(p);
       const { files } = linesByFile(summary.lines, mapPath);
       if (files.length === 0) continue;

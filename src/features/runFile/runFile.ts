@@ -9,12 +9,15 @@ import * as vscode from 'vscode';
 import { spawn, ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FeatureContext } from '../../featureContext';
 import { buildSubmitCommand, commandLine, SubmitCommand } from '../../launcher/submitCommand';
 import { findSparkSubmit } from '../../launcher/sparkSubmit';
 import { anyFreePort, firstFreePort } from '../../launcher/freePort';
 import { runEventLogDir } from '../../launcher/runPaths';
 import type { RunRecord, RunRegistry } from '../../store/runs';
+import type { Config } from '../../config';
+import { pruneRunStorage, RunStorage } from './retention';
 
 
 /** What a caller (a lens, issue 7's Measure Cache Impact, a test) may add to a run. */
@@ -136,8 +139,29 @@ class RunTerminal implements vscode.Pseudoterminal {
   }
 }
 
+/** A local folder given as a path or a file: URL; undefined for anything else (hdfs:, s3a:…). */
+function localPath(dir: string | undefined): string | undefined {
+  if (!dir || !/^(file:|\/)/.test(dir)) return undefined;
+  try {
+    return dir.startsWith('file:') ? fileURLToPath(dir) : dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The folders of the extension's storage that retention prunes. The event-log folder there is
+ * the extension's own even when runs now log elsewhere; a folder the user configured is left out.
+ */
+function ownStorage(storage: string, settings: Config['run']): RunStorage {
+  const eventLogDir = path.join(storage, 'eventlog');
+  const users = [settings.eventLogDir, localPath(settings.extraConf['spark.eventLog.dir'])].filter((d): d is string => !!d);
+  return { eventLogDir: users.some((d) => path.resolve(d) === eventLogDir) ? undefined : eventLogDir, runsDir: path.join(storage, 'runs') };
+}
+
 export class RunFileCommand implements vscode.Disposable {
   private readonly terminals = new Set<{ term: vscode.Terminal; pty: RunTerminal }>();
+  private pruning: Promise<void> | undefined;
 
   constructor(
     private readonly f: FeatureContext,
@@ -219,6 +243,7 @@ export class RunFileCommand implements vscode.Disposable {
         // The run stays in the tree, comparable, with its hints: a History Server over its event
         // log is needed now (the extension starts Spark's own where none reads the folder).
         void vscode.commands.executeCommand(Command.EnsureHistoryServer, { sparkSubmit: found.path }).then(undefined, (e: unknown) => this.f.log.warn(`History Server: ${String(e)}`));
+        void this.prune();
       },
     );
     const pid = pty.start();
@@ -230,6 +255,21 @@ export class RunFileCommand implements vscode.Disposable {
     term.show(options.preserveFocus ?? false);
     void this.f.store.refresh();
     return rec;
+  }
+
+  /** Deletes the run files past sparkObservatory.run.retentionDays (one pass at a time). */
+  prune(): Promise<void> {
+    this.pruning ??= (async () => {
+      const settings = this.f.config.value.run;
+      const days = settings.retentionDays;
+      try {
+        const deleted = await pruneRunStorage(ownStorage(this.f.context.globalStorageUri.fsPath, settings), Date.now(), days);
+        if (deleted.length) this.f.log.info(`deleted ${deleted.length} event log(s) and hook event file(s) older than ${days} days: ${deleted.join(', ')}`);
+      } catch (e) {
+        this.f.log.warn(`pruning old run files: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    })().finally(() => (this.pruning = undefined));
+    return this.pruning;
   }
 
   onTerminalClosed(t: vscode.Terminal): void {
@@ -249,8 +289,14 @@ export class RunFileCommand implements vscode.Disposable {
 
 export function registerRunFile(f: FeatureContext, runs: RunRegistry): RunFileCommand {
   const runner = new RunFileCommand(f, runs);
+  // Old run files go after the store's first poll: off the activation path, once per window.
+  const firstPoll = f.store.onDidChange(() => {
+    firstPoll.dispose();
+    void runner.prune();
+  });
   f.context.subscriptions.push(
     runner,
+    firstPoll,
     vscode.window.onDidCloseTerminal((t) => runner.onTerminalClosed(t)),
     vscode.commands.registerCommand(Command.RunFile, (uri?: vscode.Uri, options?: RunFileOptions) => runner.run(uri, options)),
   );

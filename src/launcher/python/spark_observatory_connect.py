@@ -566,11 +566,12 @@ def _internal():
 
 def install(user_file=None):
     """Wraps Spark Connect's client now if it is imported, else the moment it is; idempotent.
-    Never raises. `user_file` is only recorded."""
+    Never raises. `user_file` is only recorded. Returns its status for the first line:
+    {"active": True} once ready, {"active": False, "reason": ...} when it could not be."""
     global _installed, _disabled
     with _lock:
         if _installed:
-            return
+            return {"active": True}
         _installed = True
     try:
         _journal.path = os.environ.get("SO_HOOK_EVENTS") or None
@@ -582,3 +583,5 @@ def install(user_file=None):
             sys.meta_path.insert(0, _Finder())
     except Exception as e:
         _fail("installing the Connect hook", e)
+        return {"active": False, "reason": "installing the Connect hook failed (%s: %s)" % (type(e).__name__, e)}
+    return {"active": True}

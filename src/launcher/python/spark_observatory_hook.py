@@ -1,5 +1,6 @@
 """Spark Observatory's hook for classic PySpark (3.5 and 4.x; not Spark Connect), installed by
-so_run.py before the user's file runs. It changes no result of the job:
+so_run.py before the user's file runs. It changes no result of the job and starts no Spark work:
+with it, a job runs the same Spark jobs and stages, in the same order, as without it.
 
 * Every action is tagged with the line that called it. Around each DataFrame, DataFrameWriter and
   RDD action (and spark.sql, whose DDL such as CACHE TABLE runs eagerly) the local properties
@@ -7,38 +8,66 @@ so_run.py before the user's file runs. It changes no result of the job:
   thread and restored afterwards. The JVM reads them when a job starts, so jobs, stages and SQL
   executions in /api/v1 carry the user's line instead of `count at NativeMethodAccessorImpl.java:0`.
   PySpark's own SCCallSiteSync (around collect, toPandas, RDD jobs) is taught the same site.
-* Every cached dataset is named after the line that cached it: "<receiver>.cache() at <file>:<line>"
-  or "<receiver>.persist(<args>) at <file>:<line>", the contract of parseHookName in
-  src/model/cacheMatcher.ts. DataFrames: the CacheManager's entry for the plan,
-  lookupCachedData(df._jdf).get().cachedRepresentation().cacheBuilder().cachedColumnBuffers(),
-  builds the (not yet computed) RDD that /storage/rdd will list; setName on it before the first
-  action. RDDs: setName on the RDD itself. cacheTable and CACHE TABLE keep Spark's own name
-  (`In-memory table t`); their line and RDD id are recorded.
-* Each cache event is one JSON line appended to the file named by SO_HOOK_EVENTS (if set), and
-  one log line on stderr.
-* SO_DISABLE_CACHE_AT="<abs path>:<line>[,...]": a cache/persist/cacheTable call from one of
-  those lines is skipped and the dataset returned uncached (Measure Cache Impact).
-* Anything failing in the hook leaves the job running as it would without it, and logs one line
-  per kind of failure. SO_HOOK_FAULT="lookup|action|..." injects a failure (for tests).
+* Every cached dataset is named after the line that cached it, the contract of parseHookName in
+  src/model/cacheMatcher.ts:
+      "<receiver>.cache() at <file>:<line>"  or  "<receiver>.persist(<args>) at <file>:<line>"
+  followed by " called from <file>:<line>" when the cache call sits in a function of the user's
+  files called from another line of them (a helper), and with " in <module>" after the call text
+  when the call sits in library code: the dataset is then placed on the line of the user's files
+  that led there. "The user's files" are all but the standard library, site-packages and
+  dist-packages, PySpark, py4j and this hook.
+  DataFrames: Spark names the cached RDD itself, with CachedRDDBuilder.cachedName, when the first
+  action that scans the cache builds it; the hook only replaces that text in the CacheManager's
+  entry (lookupCachedData(df._jdf) reuses the plan the cache call analysed). Building the RDD
+  itself (cachedColumnBuffers()) would execute an adaptive plan's shuffle and broadcast stages at
+  the cache line: never done. RDDs: setName on the RDD. cacheTable and CACHE TABLE keep Spark's own
+  name (`In-memory table t`); their line is recorded.
+* Events, one JSON line each, go to the file named by SO_HOOK_EVENTS (if set): "ready" (first,
+  with the status line), "cache" at each cache call, "cacheRdd" when the dataset's RDD id is known
+  (at the call for RDDs and eager tables, after the action that built it otherwise), "disabled",
+  "disableNotReached" and "exit" (at exit, with the time the hook's own code took in the job's
+  threads), "failure".
+* SO_DISABLE_CACHE_AT='[{"file": "<abs path>", "line": <n>}, ...]': a cache/persist/cacheTable call
+  on one of those lines is skipped and the dataset returned uncached (Measure Cache Impact).
+* Its first line on stderr says what is active ("hook active (pyspark 4.3.0, classic): lines on
+  actions and cached datasets", or what is not and why). Anything failing later leaves the job
+  running as it would without the hook, and logs one line per kind of failure.
+  SO_HOOK_FAULT="lookup|action|..." injects a failure (for tests).
 """
+import ast
+import atexit
+import collections
 import functools
 import json
 import linecache
 import os
 import re
 import sys
+import sysconfig
 import threading
 import time
 
 PREFIX = "[spark-observatory]"
 MAX_RECEIVER = 120
+# How far above a cache call its statement may start (a method chain over many lines).
+MAX_STATEMENT_LINES = 40
 
 _installed = False
+_status = None
 _state = threading.local()
 _failed = set()
-_lock = threading.Lock()
-_internal_dirs = []
-_disabled = set()
+_lock = threading.RLock()
+_hook_dir = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_internal_dirs = [_hook_dir]  # PySpark, py4j and the hook: never where a call was written
+_foreign_dirs = []  # the standard library and installed packages: never the user's files
+_user_files = {}
+_disabled = []
+_disabled_hits = set()
+# The hook's own cost in the user's threads: seconds spent in its code around actions and cache
+# calls (not in theirs), and how many of each; written at exit.
+_cost = {"seconds": 0.0, "actions": 0, "cacheCalls": 0}
+_pending = []
+_fields = {}
 _faults = set()
 _events_path = None
 
@@ -97,7 +126,34 @@ def _st():
     return s
 
 
-# --- where a call comes from ----------------------------------------------------------------
+# --- whose code a frame runs ------------------------------------------------------------------
+
+
+def _abs(path):
+    return os.path.abspath(path)
+
+
+def _dir_variants(path):
+    out = set()
+    for p in (os.path.abspath(path), os.path.realpath(path)):
+        out.add(p.rstrip(os.sep) + os.sep)
+    return out
+
+
+def _foreign_roots():
+    """The standard library and every installed-packages folder this interpreter knows."""
+    roots = set()
+    schemes = [sysconfig.get_paths()]
+    try:
+        schemes.append(sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix}))
+    except Exception:
+        pass
+    for paths in schemes:
+        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+            if paths.get(key):
+                roots |= _dir_variants(paths[key])
+    roots |= _dir_variants(os.path.dirname(os.__file__))
+    return sorted(roots)
 
 
 def _is_internal(filename):
@@ -106,142 +162,273 @@ def _is_internal(filename):
     return any(filename.startswith(d) for d in _internal_dirs)
 
 
-def _user_frame():
-    """The innermost frame that is neither PySpark, py4j, this hook nor an interpreter pseudo-file."""
-    f = sys._getframe(1)
+def _is_user_file(filename):
+    """Not the standard library, site-packages or dist-packages, PySpark, py4j, the hook, nor an
+    interpreter pseudo-file (`<frozen runpy>`). Decided once per file."""
+    hit = _user_files.get(filename)
+    if hit is None:
+        if _is_internal(filename):
+            hit = False
+        else:
+            path = _abs(filename)
+            parts = path.split(os.sep)
+            hit = not ("site-packages" in parts or "dist-packages" in parts
+                       or any(path.startswith(d) for d in _foreign_dirs + _internal_dirs))
+        _user_files[filename] = hit
+    return hit
+
+
+def _user_frame(frame):
+    """The innermost frame of the user's own files, from `frame` outward."""
+    f = frame
     while f is not None:
-        if not _is_internal(f.f_code.co_filename):
+        if _is_user_file(f.f_code.co_filename):
             return f
         f = f.f_back
     return None
-
-
-def _abs(path):
-    return os.path.abspath(path)
 
 
 def _long_form(first, frame):
     lines = [first]
     f = frame
     while f is not None and len(lines) < 20:
-        if not _is_internal(f.f_code.co_filename):
+        if _is_user_file(f.f_code.co_filename):
             lines.append("  at %s (%s:%d)" % (f.f_code.co_name, _abs(f.f_code.co_filename), f.f_lineno))
         f = f.f_back
     return "\n".join(lines)
 
 
-_ast_cache = {}
+# --- the call a frame is executing ------------------------------------------------------------
+# Python 3.11+ gives each instruction's source span (co_positions). Only the text of that one
+# statement is read and parsed, never the whole file, so the cost does not grow with the file.
 
 
-def _calls_in(filename):
-    """The method calls of a file, parsed once:
-    (end line, end col, line of the attribute, attribute, receiver text, argument text, start line)."""
-    hit = _ast_cache.get(filename)
-    if hit is not None:
-        return hit
-    import ast
+_positions = {}
 
-    source = "".join(linecache.getlines(filename))
+
+def _span(frame):
+    """(first line, last line, first col, end col) of the call `frame` executes; columns in UTF-8
+    bytes. None before Python 3.11."""
+    code = frame.f_code
+    get = getattr(code, "co_positions", None)
+    if get is None:
+        return None
+    pos = _positions.get(code)
+    if pos is None:
+        if len(_positions) > 256:
+            _positions.clear()
+        pos = _positions[code] = list(get())
+    i = frame.f_lasti // 2
+    if i < 0 or i >= len(pos) or None in pos[i]:
+        return None
+    return pos[i]
+
+
+# A method call read from the source: `<receiver>.<attr>(<args>)`, the line of `.attr`, the
+# line the statement starts on.
+_Call = collections.namedtuple("_Call", "attr receiver args attr_line start_line")
+
+
+def _cut(lines, l0, c0, l1, c1):
+    """Source from (l0, c0) to (l1, c1), lines 1-based, columns in UTF-8 bytes."""
+    chunk = [ln.encode("utf-8") for ln in lines[l0 - 1:l1]]
+    if len(chunk) == 1:
+        chunk[0] = chunk[0][c0:c1]
+    else:
+        chunk[0] = chunk[0][c0:]
+        chunk[-1] = chunk[-1][:c1]
+    return b"".join(chunk).decode("utf-8", "replace")
+
+
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+def _scan(text):
+    """`text` without its comments, and the brackets that close what it leaves open ("" if none;
+    None when it closes more than it opens: it starts inside a bracket). Strings are skipped."""
+    stack = []
     out = []
-    try:
-        tree = ast.parse(source)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                recv = ast.get_source_segment(source, node.func.value) or ""
-                args = _source_args(source, node)
-                # The attribute's own line: where `.cache` is written in a chain over several lines.
-                attr_line = getattr(node.func, "end_lineno", node.lineno)
-                out.append((node.end_lineno, node.end_col_offset, attr_line, node.func.attr, recv, args, node.lineno))
-    except (SyntaxError, ValueError):
-        pass
-    if len(_ast_cache) > 50:
-        _ast_cache.clear()
-    _ast_cache[filename] = out
-    return out
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if ch in "'\"":
+            quote = text[i:i + 3] if text[i:i + 3] in ("'''", '"""') else ch
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + len(quote)])
+            i = j + len(quote)
+            continue
+        if ch in _OPEN:
+            stack.append(_OPEN[ch])
+        elif ch in ")]}" and (not stack or stack.pop() != ch):
+            return "".join(out), None
+        out.append(ch)
+        i += 1
+    return "".join(out), "".join(reversed(stack))
 
 
-def _source_args(source, call):
-    parts = [_ast_segment(source, a) for a in call.args] + [
-        ("%s=%s" % (k.arg, _ast_segment(source, k.value))) if k.arg else "**" + _ast_segment(source, k.value) for k in call.keywords]
+def _segment(src, node):
+    return ast.get_source_segment(src, node) or "?"
+
+
+def _args_text(src, call):
+    parts = [_segment(src, a) for a in call.args] + [
+        ("%s=%s" % (k.arg, _segment(src, k.value))) if k.arg else "**" + _segment(src, k.value) for k in call.keywords]
     return ", ".join(parts)
 
 
-def _ast_segment(source, node):
-    import ast
-
-    return ast.get_source_segment(source, node) or "?"
-
-
-def _call_position(frame):
-    """(end line, end col in bytes) of the call being executed in `frame` (Python 3.11+)."""
-    try:
-        positions = list(frame.f_code.co_positions())
-        l0, l1, c0, c1 = positions[frame.f_lasti // 2]
-        return None if l1 is None or c1 is None else (l1, c1)
-    except Exception:
+def _as_call(src, node, first_line, line_offset):
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
         return None
+    attr_line = first_line + getattr(node.func, "end_lineno", node.lineno) - 1 - line_offset
+    return _Call(node.func.attr, _segment(src, node.func.value), _args_text(src, node), attr_line, first_line)
 
 
-def _find_call(frame, method):
-    """The ast call `<receiver>.<method>(...)` the frame is executing, or None."""
-    calls = [c for c in _calls_in(frame.f_code.co_filename) if c[3] == method]
-    pos = _call_position(frame)
-    if pos is not None:
-        # Both ast and co_positions count columns in UTF-8 bytes.
-        exact = [c for c in calls if c[0] == pos[0] and c[1] == pos[1]]
-        if len(exact) == 1:
-            return exact[0]
-    n = frame.f_lineno
-    near = [c for c in calls if c[2] == n or c[6] <= n <= c[0]]
-    return near[0] if len(near) == 1 else None
+def _call_at(frame):
+    """The method call `frame` is executing: its attribute, receiver and argument texts and lines.
+    None when it is not a method call or cannot be read."""
+    span = _span(frame)
+    if span is None:
+        return None
+    l0, l1, c0, c1 = span
+    lines = linecache.getlines(frame.f_code.co_filename)
+    if not lines or l1 > len(lines) or l0 < 1:
+        return None
+    if not lines[l0 - 1].encode("utf-8")[:c0].rstrip().endswith(b"."):
+        # The span is the whole call expression.
+        try:
+            src = "(" + _cut(lines, l0, c0, l1, c1) + ")"
+            return _as_call(src, ast.parse(src, mode="eval").body, l0, 0)
+        except (SyntaxError, ValueError):
+            return None
+    # A receiver over earlier lines (a method chain): Python starts the call's span at the
+    # attribute (`.cache()` on its own line). Read back to the statement's first line.
+    for k in range(l0 - 1, max(0, l0 - MAX_STATEMENT_LINES), -1):
+        first = lines[k - 1]
+        head = first.lstrip()
+        if not head or head[0] in ".)]},=+*/%&|^<>!":
+            continue
+        text = _cut(lines, k, 0, l1, c1)
+        closers = _scan(text)[1]
+        if closers is None:
+            continue
+        indented = first[:1] in (" ", "\t")
+        src = ("if 1:\n" if indented else "") + text + closers
+        try:
+            tree = ast.parse(src)
+        except (SyntaxError, ValueError):
+            continue
+        end_line = l1 - k + 1 + (1 if indented else 0)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and node.end_lineno == end_line and node.end_col_offset == c1:
+                return _as_call(src, node, k, 1 if indented else 0)
+    return None
 
 
 _ASSIGN = re.compile(r"^\s*[A-Za-z_][\w.\[\]'\"]*\s*(?::[^=]*)?=(?!=)\s*")
 
 
-class _CacheSite(object):
-    __slots__ = ("file", "line", "lines", "call_text")
+def _call_on_line(frame, method):
+    """Before Python 3.11: `<receiver>.<method>(<args>)` read from the frame's current line."""
+    src = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    token = "." + method + "("
+    i = src.rfind(token)
+    if i < 0:
+        return None
+    j = src.find(")", i)
+    receiver = _ASSIGN.sub("", src[:i]).strip() or "?"
+    return _Call(method, receiver, src[i + len(token):j] if j > i else "", frame.f_lineno, frame.f_lineno)
 
-    def __init__(self, file, line, lines, call_text):
+
+def _squeeze(text, limit=None):
+    """One line of code: comments out, line breaks and runs of spaces squeezed."""
+    text = re.sub(r"\s*\n\s*", "", _scan(text)[0].strip())
+    text = re.sub(r"\s+", " ", text)
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return text
+
+
+class _CacheSite(object):
+    """Where a cache call places its dataset: the user's line, the text of the call, the line
+    that called the user's function (if any), the library module the call was written in."""
+
+    __slots__ = ("file", "line", "lines", "call_text", "caller", "library")
+
+    def __init__(self, file, line, lines, call_text, caller=None, library=None):
         self.file = file
         self.line = line
         self.lines = lines
         self.call_text = call_text
+        self.caller = caller
+        self.library = library
+
+    def name(self):
+        text = self.call_text if not self.library else "%s in %s" % (self.call_text, self.library)
+        name = "%s at %s:%d" % (text, self.file, self.line)
+        if self.caller:
+            name += " called from %s:%d" % self.caller
+        return name
+
+    def fields(self):
+        out = {"file": self.file, "line": self.line, "call": self.call_text}
+        if self.caller:
+            out["caller"] = {"file": self.caller[0], "line": self.caller[1]}
+        if self.library:
+            out["library"] = self.library
+        return out
+
+
+def _caller_of(frame, file, line):
+    """The next line of the user's files out from `frame` (the line that called its function)."""
+    outer = _user_frame(frame.f_back)
+    if outer is None:
+        return None
+    where = (_abs(outer.f_code.co_filename), outer.f_lineno)
+    return None if where == (file, line) else where
 
 
 def _cache_site(method):
-    """Where a cache call comes from and its text: `df1.cache()`, `x.persist(StorageLevel.DISK_ONLY)`."""
-    frame = _user_frame()
-    if frame is None:
+    """Where a cache call comes from: `df1.cache()` on a line of the user's files; or a call in
+    library code, placed on the line of the user's files that led to it."""
+    writer = sys._getframe(1)
+    while writer is not None and writer.f_code.co_filename.startswith(_hook_dir):
+        writer = writer.f_back
+    user = _user_frame(writer)
+    if user is None:
         return None
-    file = _abs(frame.f_code.co_filename)
-    token = "." + method + "("
-    receiver, args, line = None, "", frame.f_lineno
-    found = _find_call(frame, method)
-    if found is not None:
-        receiver, args, line = found[4], found[5], found[2]
+    file = _abs(user.f_code.co_filename)
+    call = _call_at(user) if _span(user) is not None else _call_on_line(user, method)
+    if writer is user and (call is None or call.attr != method):
+        # Written on this line but not readable from the source (a file changed since): the line still holds.
+        call = _call_on_line(user, method) or _Call(method, "?", "", user.f_lineno, user.f_lineno)
+    if call is not None and call.attr == method:
+        text = "%s.%s(%s)" % (_squeeze(call.receiver, MAX_RECEIVER), method, _squeeze(call.args))
+        site = _CacheSite(file, call.attr_line, {user.f_lineno, call.attr_line, call.start_line}, text)
     else:
-        src = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
-        i = src.rfind(token)
-        if i >= 0:
-            receiver = _ASSIGN.sub("", src[:i]).strip()
-            j = src.find(")", i)
-            args = src[i + len(token):j] if j > i else ""
-    receiver = receiver or "?"
-    receiver = re.sub(r"\s*\n\s*", "", receiver.strip())
-    receiver = re.sub(r"\s+", " ", receiver)
-    if len(receiver) > MAX_RECEIVER:
-        receiver = receiver[: MAX_RECEIVER - 1] + "\u2026"
-    args = re.sub(r"\s+", " ", args.strip())
-    call_text = "%s.%s(%s)" % (receiver or "?", method, args)
-    lines = {frame.f_lineno, line}
-    if found is not None:
-        lines.add(found[6])
-    return _CacheSite(file, line, lines, call_text)
+        # Library code (or PySpark on a library's behalf) made the call.
+        lib_call = _call_at(writer) if writer is not user else None
+        text = ("%s.%s(%s)" % (_squeeze(lib_call.receiver, MAX_RECEIVER), method, _squeeze(lib_call.args))
+                if lib_call is not None and lib_call.attr == method else "?.%s()" % method)
+        library = writer.f_globals.get("__name__") if writer is not None else None
+        site = _CacheSite(file, user.f_lineno, {user.f_lineno}, text, library=library or "?")
+    site.caller = _caller_of(user, file, site.line)
+    return site
 
 
 def _disabled_at(site):
-    return site is not None and any((site.file, n) in _disabled for n in site.lines)
+    """The SO_DISABLE_CACHE_AT entry a cache call written on a user's line matches, if any."""
+    if site is None or site.library:
+        return None
+    for entry in _disabled:
+        if entry[0] == site.file and entry[1] in site.lines:
+            return entry
+    return None
 
 
 # --- action tagging -------------------------------------------------------------------------
@@ -258,7 +445,7 @@ def _begin_action(name):
     sc = _active_sc()
     if sc is None:
         return None
-    frame = _user_frame()
+    frame = _user_frame(sys._getframe(1))
     if frame is None:
         return None
     file = _abs(frame.f_code.co_filename)
@@ -285,6 +472,7 @@ def _action(name, orig):
         st = _st()
         if st.action_depth > 0:
             return orig(*args, **kwargs)
+        t0 = time.perf_counter()
         token = None
         try:
             token = _begin_action(name)
@@ -292,14 +480,18 @@ def _action(name, orig):
             st.site = None
             _fail("tagging actions with their line", e)
         st.action_depth += 1
+        spent = time.perf_counter() - t0
         try:
             return orig(*args, **kwargs)
         finally:
+            t1 = time.perf_counter()
             st.action_depth -= 1
             try:
                 _end_action(token)
             except Exception as e:
                 _fail("restoring the call site after an action", e)
+            _check_pending()
+            _count("actions", spent + time.perf_counter() - t1)
 
     wrapper.__so_hooked__ = True
     return wrapper
@@ -370,13 +562,29 @@ def _patch_call_site_sync():
 
 
 def _hook_named(name):
-    return bool(name) and re.search(r"\.(cache\(\)|persist\(.*\)) at .+:\d+$", name) is not None
+    return bool(name) and re.search(r"\.(cache\(\)|persist\(.*\))( in [\w.?]+)? at .+:\d+( called from .+:\d+)?$", name) is not None
 
 
-def _record(kind, site, rdd_id, name, level, **extra):
-    _event("cache", kind=kind, rddId=rdd_id, name=name, file=site.file if site else None,
-           line=site.line if site else None, storageLevel=level, **extra)
-    _log("cached %s: rdd %s named %r (%s)" % (kind, rdd_id, name, level))
+def _field(obj, name):
+    """A private field of a JVM object (Java reflection through py4j), looked up once: each name
+    read here belongs to one class (CachedRDDBuilder, CacheManager), and a py4j call costs about a
+    millisecond."""
+    f = _fields.get(name)
+    if f is None:
+        f = obj.getClass().getDeclaredField(name)
+        f.setAccessible(True)
+        _fields[name] = f
+    return f
+
+
+def _built_rdd(builder):
+    """The cached RDD of a CacheManager entry if an action has built it already, else None.
+    Reads the builder's field: asking cachedColumnBuffers() would build it, running Spark jobs."""
+    try:
+        return _field(builder, "_cachedColumnBuffers").get(builder)
+    except Exception:
+        # Not this field in some version: a fully loaded entry is free to read.
+        return builder.cachedColumnBuffers() if builder.isCachedColumnBuffersLoaded() else None
 
 
 def _dataframe_builder(spark, jdf):
@@ -388,21 +596,51 @@ def _dataframe_builder(spark, jdf):
     return opt.get().cachedRepresentation().cacheBuilder()
 
 
+def _pend(builder, site, name):
+    with _lock:
+        _pending.append((builder, site, name))
+
+
+def _record_rdd(site, rdd_id, name):
+    _event("cacheRdd", rddId=rdd_id, name=name, **site.fields())
+
+
+def _check_pending():
+    """After an action: the RDD ids of cached datasets that action built. Never raises."""
+    if not _pending:
+        return
+    try:
+        with _lock:
+            for item in list(_pending):
+                rdd = _built_rdd(item[0])
+                if rdd is not None:
+                    _pending.remove(item)
+                    _record_rdd(item[1], rdd.id(), rdd.name())
+    except Exception as e:
+        _fail("reading the RDD ids of cached datasets", e)
+
+
 def _name_dataframe(df, site):
     builder = _dataframe_builder(df.sparkSession, df._jdf)
-    loaded = builder.isCachedColumnBuffersLoaded()
-    rdd = builder.cachedColumnBuffers()
-    rdd_id = rdd.id()
-    old = rdd.name()
-    name = "%s at %s:%d" % (site.call_text, site.file, site.line)
-    if loaded or _hook_named(old):
-        # Equal plans share one cache entry: the first line that cached it keeps the name.
-        _event("cache", kind="dataframe", rddId=rdd_id, name=old, file=site.file, line=site.line,
-               storageLevel=rdd.getStorageLevel().description(), sharedWith=old)
-        _log("%s at %s:%d shares cached rdd %d (%r)" % (site.call_text, site.file, site.line, rdd_id, old))
+    level = builder.storageLevel().description()
+    rdd = _built_rdd(builder)
+    if rdd is not None:
+        # Cached and built before this call (an equal plan): its name is final.
+        _event("cache", kind="dataframe", name=rdd.name(), rddId=rdd.id(), storageLevel=level, sharedWith=rdd.name(), **site.fields())
+        _log("%s shares cached rdd %d (%r)" % (site.name(), rdd.id(), rdd.name()))
         return
-    rdd.setName(name)
-    _record("dataframe", site, rdd_id, name, rdd.getStorageLevel().description())
+    current = builder.cachedName()
+    if _hook_named(current) or builder.tableName().isDefined():
+        # Equal plans share one entry: the first line that cached it keeps the name.
+        _event("cache", kind="dataframe", name=current, rddId=None, storageLevel=level, sharedWith=current, **site.fields())
+        _log("%s shares the cached dataset %r" % (site.name(), current))
+        return
+    name = site.name()
+    # Spark calls setName(cachedName) when the first action that scans the cache builds its RDD.
+    _field(builder, "cachedName").set(builder, name)
+    _event("cache", kind="dataframe", name=name, rddId=None, storageLevel=level, **site.fields())
+    _log("cached DataFrame named %r (%s)" % (name, level))
+    _pend(builder, site, name)
 
 
 def _name_rdd(rdd, site):
@@ -412,17 +650,53 @@ def _name_rdd(rdd, site):
     level = jrdd.getStorageLevel().description()
     if old and not _hook_named(old):
         # A name set in code (rdd.setName) is the user's: keep it, record the line.
-        _record("rdd", site, rdd_id, old, level, userName=True)
+        _event("cache", kind="rdd", name=old, rddId=rdd_id, storageLevel=level, userName=True, **site.fields())
+        _record_rdd(site, rdd_id, old)
         return
-    name = "%s at %s:%d" % (site.call_text, site.file, site.line)
+    name = site.name()
     jrdd.setName(name)
-    _record("rdd", site, rdd_id, name, level)
+    _event("cache", kind="rdd", name=name, rddId=rdd_id, storageLevel=level, **site.fields())
+    _record_rdd(site, rdd_id, name)
+    _log("cached RDD %d named %r (%s)" % (rdd_id, name, level))
+
+
+def _table_key(name):
+    return name.replace("`", "").strip().lower()
+
+
+def _table_builder(spark, table):
+    """The CacheManager's entry of a cached table, found by the name Spark gave it (resolving the
+    table again could list its files)."""
+    cm = spark._jsparkSession.sharedState().cacheManager()
+    entries = _field(cm, "cachedData").get(cm)
+    want = _table_key(table)
+    fallback = None
+    for i in range(entries.size()):
+        builder = entries.apply(i).cachedRepresentation().cacheBuilder()
+        opt = builder.tableName()
+        if not opt.isDefined():
+            continue
+        have = _table_key(opt.get())
+        if have == want:
+            return builder
+        if fallback is None and have.split(".")[-1] == want.split(".")[-1]:
+            fallback = builder
+    if fallback is None:
+        raise LookupError("the CacheManager has no entry for table %s" % table)
+    return fallback
 
 
 def _record_table(spark, table, site, how):
-    builder = _dataframe_builder(spark, spark.table(table)._jdf)
-    rdd = builder.cachedColumnBuffers()
-    _record(how, site, rdd.id(), rdd.name(), rdd.getStorageLevel().description(), table=table)
+    builder = _table_builder(spark, table)
+    name = builder.cachedName()
+    rdd = _built_rdd(builder)
+    _event("cache", kind=how, table=table, name=name, rddId=rdd.id() if rdd is not None else None,
+           storageLevel=builder.storageLevel().description(), **site.fields())
+    if rdd is not None:
+        # CACHE TABLE (not LAZY): Spark computed it inside spark.sql.
+        _record_rdd(site, rdd.id(), name)
+    else:
+        _pend(builder, site, name)
 
 
 def _cache_wrapper(kind, method, orig, after):
@@ -431,25 +705,32 @@ def _cache_wrapper(kind, method, orig, after):
         st = _st()
         if st.cache_depth > 0:
             return orig(self, *args, **kwargs)
+        t0 = time.perf_counter()
         site = None
         try:
             site = _cache_site(method)
         except Exception as e:
             _fail("finding the line of a cache call", e)
-        if _disabled_at(site):
+        entry = _disabled_at(site)
+        if entry is not None:
+            _disabled_hits.add(entry)
             _log("%s at %s:%d switched off by SO_DISABLE_CACHE_AT: not cached" % (site.call_text, site.file, site.line))
-            _event("disabled", kind=kind, file=site.file, line=site.line, call=site.call_text)
+            _event("disabled", kind=kind, listed={"file": entry[0], "line": entry[1]}, **site.fields())
+            _count("cacheCalls", time.perf_counter() - t0)
             return None if kind == "table" else self
+        spent = time.perf_counter() - t0
         st.cache_depth += 1
         try:
             result = orig(self, *args, **kwargs)
         finally:
             st.cache_depth -= 1
+        t1 = time.perf_counter()
         if site is not None:
             try:
                 after(self, site, args, kwargs)
             except Exception as e:
                 _fail("naming a cached %s after its line" % ("DataFrame" if kind == "dataframe" else kind), e)
+        _count("cacheCalls", spent + time.perf_counter() - t1)
         return result
 
     wrapper.__so_hooked__ = True
@@ -479,7 +760,7 @@ def _sql_wrapper(orig):
         result = tagged(self, sqlQuery, *args, **kwargs)
         if m and site is not None:
             try:
-                _record_table(self, m.group(2).replace("`", ""), site, "sqlCacheTable")
+                _record_table(self, m.group(2), site, "sqlCacheTable")
             except Exception as e:
                 _fail("recording a CACHE TABLE", e)
         return result
@@ -492,15 +773,35 @@ def _sql_wrapper(orig):
 
 
 def _parse_disabled(spec):
-    out = set()
-    for part in (spec or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        path, _, line = part.rpartition(":")
+    """SO_DISABLE_CACHE_AT: a JSON list of {"file", "line"}; the older "<path>:<line>,..." form
+    (no commas in paths) is still read."""
+    spec = (spec or "").strip()
+    out = []
+    if spec.startswith("["):
+        for item in json.loads(spec):
+            if isinstance(item, dict) and isinstance(item.get("file"), str) and isinstance(item.get("line"), int):
+                out.append((_abs(item["file"]), item["line"]))
+        return out
+    for part in spec.split(","):
+        path, _, line = part.strip().rpartition(":")
         if path and line.isdigit():
-            out.add((_abs(path), int(line)))
+            out.append((_abs(path), int(line)))
     return out
+
+
+def _count(what, seconds):
+    _cost[what] += 1
+    _cost["seconds"] += seconds
+
+
+def _at_exit():
+    """A listed call that never ran was not switched off: say so, for Measure Cache Impact. And
+    what the hook cost the job's threads."""
+    for entry in _disabled:
+        if entry not in _disabled_hits:
+            _log("SO_DISABLE_CACHE_AT: no cache call ran at %s:%d, nothing was switched off there" % entry)
+            _event("disableNotReached", file=entry[0], line=entry[1])
+    _event("exit", hookSeconds=round(_cost["seconds"], 6), actions=_cost["actions"], cacheCalls=_cost["cacheCalls"])
 
 
 def _classes():
@@ -519,47 +820,107 @@ def _classes():
     return pyspark, DataFrame, RDD, readwriter, catalog.Catalog, session.SparkSession
 
 
+LINES = "lines on actions"
+DATASETS = "cached datasets"
+
+
+def _connect_env():
+    """A Spark Connect session that the environment asks for, whatever the file does."""
+    if os.environ.get("SPARK_REMOTE"):
+        return "SPARK_REMOTE=%s" % os.environ["SPARK_REMOTE"]
+    if os.environ.get("SPARK_CONNECT_MODE_ENABLED") == "1":
+        return "SPARK_CONNECT_MODE_ENABLED=1"
+    if (os.environ.get("SPARK_API_MODE") or "").lower() == "connect":
+        return "SPARK_API_MODE=connect"
+    return None
+
+
 def install(user_file=None):
-    """Patches classic PySpark in this interpreter; idempotent. Never raises."""
-    global _installed, _events_path, _disabled, _faults
+    """Patches classic PySpark in this interpreter; idempotent; never raises. Returns what is
+    active, for announce(): {"hook": "classic", "pyspark", "active": [...], "inactive": {what: why}}."""
+    global _installed, _events_path, _disabled, _faults, _status
     if _installed:
-        return
+        return _status
     _installed = True
     _events_path = os.environ.get("SO_HOOK_EVENTS") or None
-    _disabled = _parse_disabled(os.environ.get("SO_DISABLE_CACHE_AT"))
     _faults = set(x.strip() for x in os.environ.get("SO_HOOK_FAULT", "").split(",") if x.strip())
+    status = {"hook": "classic", "pyspark": None, "file": _abs(user_file) if user_file else None,
+              "active": [], "inactive": {}, "connect": _connect_env()}
+    _status = status
+    try:
+        _disabled = _parse_disabled(os.environ.get("SO_DISABLE_CACHE_AT"))
+    except Exception as e:
+        status["inactive"]["switching caches off"] = "SO_DISABLE_CACHE_AT unreadable: %s" % e
+    atexit.register(_at_exit)
     try:
         pyspark, DataFrame, RDD, readwriter, Catalog, SparkSession = _classes()
         import py4j
 
+        status["pyspark"] = getattr(pyspark, "__version__", "?")
         _internal_dirs[:] = [
+            _hook_dir,
             os.path.dirname(os.path.abspath(pyspark.__file__)) + os.sep,
             os.path.dirname(os.path.abspath(py4j.__file__)) + os.sep,
-            os.path.dirname(os.path.abspath(__file__)) + os.sep,
         ]
+        _foreign_dirs[:] = _foreign_roots()
+        if user_file:
+            # The file Run File runs is the user's, wherever it lies.
+            _user_files[_abs(user_file)] = True
     except Exception as e:
-        _fail("finding PySpark's classes", e)
-        return
+        reason = "no classic PySpark here (%s: %s)" % (type(e).__name__, e)
+        status["inactive"] = {LINES: reason, DATASETS: reason}
+        return status
     steps = [
-        ("tagging DataFrame actions", lambda: _patch(DataFrame, DATAFRAME_ACTIONS, _action)),
-        ("tagging writes", lambda: _patch(readwriter.DataFrameWriter, WRITER_ACTIONS, _action)),
-        ("tagging v2 writes", lambda: _patch(readwriter.DataFrameWriterV2, WRITER_V2_ACTIONS, _action)),
-        ("tagging RDD actions", lambda: _patch(RDD, RDD_ACTIONS, _action)),
-        ("PySpark's own call sites", _patch_call_site_sync),
-        ("DataFrame.cache/persist", lambda: _patch(DataFrame, ["cache", "persist"], lambda n, o: _cache_wrapper(
+        (LINES, "DataFrame actions", lambda: _patch(DataFrame, DATAFRAME_ACTIONS, _action)),
+        (LINES, "writes", lambda: _patch(readwriter.DataFrameWriter, WRITER_ACTIONS, _action)),
+        (LINES, "v2 writes", lambda: _patch(readwriter.DataFrameWriterV2, WRITER_V2_ACTIONS, _action)),
+        (LINES, "RDD actions", lambda: _patch(RDD, RDD_ACTIONS, _action)),
+        (LINES, "PySpark's own call sites", _patch_call_site_sync),
+        (DATASETS, "DataFrame.cache/persist", lambda: _patch(DataFrame, ["cache", "persist"], lambda n, o: _cache_wrapper(
             "dataframe", n, o, lambda df, site, a, k: _name_dataframe(df, site)))),
-        ("RDD.cache/persist", lambda: _patch(RDD, ["cache", "persist"], lambda n, o: _cache_wrapper(
+        (DATASETS, "RDD.cache/persist", lambda: _patch(RDD, ["cache", "persist"], lambda n, o: _cache_wrapper(
             "rdd", n, o, lambda rdd, site, a, k: _name_rdd(rdd, site)))),
-        ("Catalog.cacheTable", lambda: _patch(Catalog, ["cacheTable"], lambda n, o: _cache_wrapper(
+        (DATASETS, "Catalog.cacheTable", lambda: _patch(Catalog, ["cacheTable"], lambda n, o: _cache_wrapper(
             "table", n, o, lambda cat, site, a, k: _record_table(cat._sparkSession, (list(a) + [k.get("tableName")])[0], site, "cacheTable")))),
-        ("SparkSession.sql", lambda: _patch(SparkSession, ["sql"], lambda n, o: _sql_wrapper(o))),
+        (LINES, "SparkSession.sql", lambda: _patch(SparkSession, ["sql"], lambda n, o: _sql_wrapper(o))),
     ]
-    for what, step in steps:
+    for feature, what, step in steps:
         try:
             step()
         except Exception as e:
-            _fail("installing the hook for %s" % what, e)
-    version = getattr(pyspark, "__version__", "?")
-    _event("ready", pysparkVersion=version, file=_abs(user_file) if user_file else None,
-           disabled=["%s:%d" % d for d in sorted(_disabled)])
-    _log("hook installed (pyspark %s): actions tagged with their line, cached datasets named after theirs" % version)
+            status["inactive"].setdefault(feature, "installing the hook for %s failed (%s: %s)" % (what, type(e).__name__, e))
+    status["active"] = [f for f in (LINES, DATASETS) if f not in status["inactive"]]
+    return status
+
+
+def status_line(classic, connect=None):
+    """What the hook says first: what is active, or what is not and why. `connect` is the Spark
+    Connect hook's status when one was installed next to this one."""
+    version = (classic or {}).get("pyspark") or (connect or {}).get("pyspark") or "?"
+    connect_part = "Spark Connect sessions: lines on actions and cached datasets (the Connect hook)" if connect and connect.get("active") else None
+    if classic and classic.get("connect"):
+        # The environment makes this a Spark Connect run: the classic hook has nothing to do.
+        if connect_part:
+            return "hook active (pyspark %s, Spark Connect, %s): lines on actions and cached datasets (the Connect hook)" % (version, classic["connect"])
+        why = (connect or {}).get("reason") or "no Connect hook is installed"
+        return "hook not active (pyspark %s): a Spark Connect session (%s), and %s" % (version, classic["connect"], why)
+    active = (classic or {}).get("active") or []
+    inactive = (classic or {}).get("inactive") or {}
+    if not active:
+        reason = "; ".join(sorted(set(inactive.values()))) or "not installed"
+        if connect_part:
+            return "hook active (pyspark %s): %s; classic PySpark not active: %s" % (version, connect_part, reason)
+        return "hook not active (pyspark %s): %s" % (version, reason)
+    text = "hook active (pyspark %s, classic): %s" % (version, " and ".join(active))
+    off = ["%s not %s (%s)" % (f, "named" if f == DATASETS else "tagged", why) for f, why in sorted(inactive.items())]
+    return "; ".join([text] + off + ([connect_part] if connect_part else []))
+
+
+def announce(classic, connect=None):
+    """The first line on stderr and the first event: what the hook does in this run."""
+    line = status_line(classic, connect)
+    _log(line)
+    _event("ready", status=line, pysparkVersion=(classic or {}).get("pyspark"), file=(classic or {}).get("file"),
+           active=(classic or {}).get("active") or [], inactive=(classic or {}).get("inactive") or {},
+           disabled=[{"file": f, "line": n} for f, n in _disabled])
+    return line

@@ -91,7 +91,6 @@ describe('inline hints and findings over the spill job', function () {
     assert.ok(spilled.length > 0, 'the fixture spills');
     const diags = await until('the final spill figures in the diagnostics', async () => {
       await api.store.refresh();
-      await new Promise((r) => setTimeout(r, 400)); // the view's debounce
       const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'Spark' && x.code === 'spill');
       return spilled.every((s) => d.some((x) => x.message.startsWith(`Stage ${s.stageId} spilled ${formatBytes(s.memoryBytesSpilled)} from memory`))) ? d : undefined;
     }, 60_000);
@@ -130,12 +129,23 @@ describe('inline hints and findings over the spill job', function () {
     await vscode.commands.executeCommand('sparkObservatory.clearInlineHints');
     assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'Spark').length, 0);
     await api.store.refresh();
-    await new Promise((r) => setTimeout(r, 500));
+    // Toggle runs the view's update on the setting's change event, whose listener the view added
+    // before this one: when this one hears the change, the view has read the store again.
+    const toggle = async (enabled: boolean) => {
+      const heard = new Promise<void>((resolve) => {
+        const sub = vscode.workspace.onDidChangeConfiguration((e) => {
+          if (!e.affectsConfiguration('sparkObservatory.inlineHints.enabled')) return;
+          sub.dispose();
+          resolve();
+        });
+      });
+      await vscode.commands.executeCommand('sparkObservatory.toggleInlineHints');
+      await heard;
+      assert.equal(vscode.workspace.getConfiguration('sparkObservatory').get('inlineHints.enabled'), enabled);
+    };
+    await toggle(false);
+    await toggle(true);
     const h = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line - 1, 8)));
     assert.equal(h.ours, undefined, 'a cleared run does not come back');
-    await vscode.commands.executeCommand('sparkObservatory.toggleInlineHints');
-    assert.equal(vscode.workspace.getConfiguration('sparkObservatory').get('inlineHints.enabled'), false);
-    await vscode.commands.executeCommand('sparkObservatory.toggleInlineHints');
-    assert.equal(vscode.workspace.getConfiguration('sparkObservatory').get('inlineHints.enabled'), true);
   });
 });

@@ -1,13 +1,14 @@
 /**
  * The dashboard's data from the store's built-in series, for an application Prometheus has
  * nothing for (no Prometheus at all, or one that never scraped its driver): the same panels,
- * each marked `source: 'built-in'`, at most one point per pixel of its canvas. Without `vscode`,
- * so the integration tests compare it with Spark's REST figures.
+ * each marked `source: 'built-in'`, at most one point per pixel of its canvas. The dashboard
+ * feed (dashboardFeed.ts) publishes it in place of Prometheus's; the integration tests compare
+ * it with Spark's REST figures.
  */
-import { builtinPanel } from '../../model/builtinPanels';
-import { PANELS } from '../../model/promql';
-import type { AppSeries } from '../../model/series';
-import type { DataParams, PanelData } from '../../shared/protocol';
+import { builtinPanel } from '../model/builtinPanels';
+import { PANELS } from '../model/promql';
+import type { AppSeries } from '../model/series';
+import type { DataParams, PanelData, TimeRange } from '../shared/protocol';
 
 /** The series' own resolution: the median time between its points, in seconds. */
 function resolutionSeconds(s: AppSeries): number {
@@ -20,7 +21,13 @@ function resolutionSeconds(s: AppSeries): number {
  * Every panel over `window` (epoch seconds, as timeWindow gives it) from `series`; undefined
  * when there is no series for the application (the store has not polled its executors).
  */
-export function builtinDashboard(series: AppSeries | undefined, window: { start: number; end: number }, widthOf: (id: string) => number, now: number): DataParams | undefined {
+export function builtinDashboard(
+  series: AppSeries | undefined,
+  window: { start: number; end: number },
+  widthOf: (id: string) => number,
+  now: number,
+  range: TimeRange,
+): DataParams | undefined {
   if (!series || series.length === 0) return undefined;
   const start = window.start * 1000;
   const end = window.end * 1000;
@@ -42,5 +49,5 @@ export function builtinDashboard(series: AppSeries | undefined, window: { start:
     };
   });
   // No profile, no scrape: the webview's status names the built-in series and their resolution.
-  return { panels, fetchedAt: now, start, end, profiles: [], scrapeIntervalSeconds: 0 };
+  return { panels, fetchedAt: now, start, end, profiles: [], scrapeIntervalSeconds: 0, range };
 }

@@ -6,7 +6,7 @@
  * It imports nothing from `vscode`, so integration tests run it in Node against the real
  * Prometheus.
  */
-import { PrometheusClient, PrometheusError, Series } from '../../sources/prometheus';
+import { PrometheusClient, PrometheusError, Series } from '../sources/prometheus';
 import {
   alignRange,
   chooseRateWindow,
@@ -20,9 +20,9 @@ import {
   promqlUiLink,
   PYTHON_RSS_ZERO_HINT,
   sanitizeMetricKey,
-  toChartValue,
-} from '../../model/promql';
-import { CUSTOM_PANEL_ID, PanelData, SeriesData, TimeRange } from '../../shared/protocol';
+} from '../model/promql';
+import { appendSeries, bounds, ChartSeries, cutLabel, KeptSeries, rangeToRead, RawSeries, toPoints, topSeries } from '../model/chartSeries';
+import { CUSTOM_PANEL_ID, PanelData, SeriesData, TimeRange } from '../shared/protocol';
 
 /** What the dashboard needs to know about its application. */
 export interface DashboardApp {
@@ -142,32 +142,7 @@ export function seriesName(labels: Readonly<Record<string, string>>): string {
  * the line breaks instead of bridging the gap.
  */
 export function toSeriesData(label: string, s: Series, step: number): SeriesData {
-  const x: number[] = [];
-  const y: (number | null)[] = [];
-  let prev: number | undefined;
-  for (const p of s.samples) {
-    if (prev !== undefined && p.t - prev > step * 1.5) {
-      x.push((prev + step) * 1000);
-      y.push(null);
-    }
-    x.push(p.t * 1000);
-    y.push(toChartValue(p.v));
-    prev = p.t;
-  }
-  return { label, x, y };
-}
-
-function bounds(series: readonly SeriesData[]): { yMin: number | null; yMax: number | null } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const s of series) {
-    for (const v of s.y) {
-      if (v === null) continue;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  return Number.isFinite(min) ? { yMin: min, yMax: max } : { yMin: null, yMax: null };
+  return { label, ...toPoints(s.samples, step) };
 }
 
 export interface PanelRequest {
@@ -189,37 +164,55 @@ const HINTS = new Map(PANELS.map((p) => [p.id, p.enableHint]));
 /** Thrown when Prometheus itself cannot be reached: no panel has anything to say. */
 export class DashboardUnavailable extends Error {}
 
+/** A panel's data, and its series as kept for the next refresh (undefined after an error). */
+export interface PanelRead {
+  readonly panel: PanelData;
+  readonly kept?: KeptSeries;
+}
+
 /**
- * Runs one panel's queries. Prometheus's own error (bad query, timeout) stays with the panel;
- * a panel whose queries return no series says which setting would make them exist.
+ * Runs one panel's queries: the whole window, or (with what the last refresh kept) only the
+ * steps since, appended. Prometheus's own error (bad query, timeout) stays with the panel; a
+ * panel whose queries return no series says which setting would make them exist. At most
+ * TOP_K series and one "all others" reach the webview; labels are cut.
  */
-export async function fetchPanel(prom: PrometheusClient, req: PanelRequest, signal?: AbortSignal): Promise<PanelData> {
+export async function readPanel(prom: PrometheusClient, req: PanelRequest, kept?: KeptSeries, signal?: AbortSignal): Promise<PanelRead> {
   const { plan, range } = req;
   const base = { id: plan.id, title: plan.title, unit: plan.unit, stepSeconds: range.step, profile: plan.profile, queries: plan.queries.map((q) => q.expr) };
   if (plan.missing !== undefined) {
-    return { ...base, series: [], yMin: null, yMax: null, warnings: [], missing: plan.missing };
+    return { panel: { ...base, series: [], yMin: null, yMax: null, warnings: [], missing: plan.missing } };
   }
-  const results = await Promise.allSettled(plan.queries.map((q) => prom.queryRange(q.expr, range.start, range.end, range.step, signal)));
-  const series: SeriesData[] = [];
+  const signature = `${range.step}|${base.queries.join('\n')}`;
+  const read = rangeToRead(kept, signature, range);
+  let all: ChartSeries[] = kept && !read ? [...kept.series] : [];
   const warnings: string[] = [];
   let error: PanelData['error'];
-  results.forEach((r, i) => {
-    if (r.status === 'fulfilled') {
-      warnings.push(...r.value.warnings);
-      for (const s of r.value.series) series.push(toSeriesData(legendFor(plan.queries[i].legend, s.labels) || seriesName(s.labels), s, range.step));
-    } else if (r.reason instanceof PrometheusError) {
-      error ??= { errorType: r.reason.errorType, message: r.reason.message };
-    } else {
-      throw r.reason;
-    }
-  });
-  series.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
-  const out: PanelData = { ...base, series, ...bounds(series), warnings: [...new Set(warnings)], error };
-  if (!error && series.length === 0) {
-    return { ...out, missing: HINTS.get(plan.id) ?? 'the metrics of this panel' };
+  if (read) {
+    const results = await Promise.allSettled(plan.queries.map((q) => prom.queryRange(q.expr, read.start, read.end, range.step, signal)));
+    const fresh: RawSeries[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        warnings.push(...r.value.warnings);
+        for (const s of r.value.series) fresh.push({ label: cutLabel(legendFor(plan.queries[i].legend, s.labels) || seriesName(s.labels)), samples: s.samples });
+      } else if (r.reason instanceof PrometheusError) {
+        error ??= { errorType: r.reason.errorType, message: r.reason.message };
+      } else {
+        throw r.reason;
+      }
+    });
+    all = appendSeries(read.incremental ? kept!.series : [], fresh, range.step, range.start);
   }
-  if (plan.id === 'pythonRss' && series.length > 0 && out.yMax === 0) return { ...out, note: `Always 0: turn on ${PYTHON_RSS_ZERO_HINT}` };
-  return out;
+  const series = topSeries(all).sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
+  const out: PanelData = { ...base, series, ...bounds(series), warnings: [...new Set(warnings)], error };
+  const next = error ? undefined : { signature, start: range.start, end: range.end, step: range.step, series: all };
+  if (!error && series.length === 0) return { panel: { ...out, missing: HINTS.get(plan.id) ?? 'the metrics of this panel' }, kept: next };
+  if (plan.id === 'pythonRss' && series.length > 0 && out.yMax === 0) return { panel: { ...out, note: `Always 0: turn on ${PYTHON_RSS_ZERO_HINT}` }, kept: next };
+  return { panel: out, kept: next };
+}
+
+/** One panel's queries over its whole window (no kept series). */
+export async function fetchPanel(prom: PrometheusClient, req: PanelRequest, signal?: AbortSignal): Promise<PanelData> {
+  return (await readPanel(prom, req, undefined, signal)).panel;
 }
 
 /** Every panel; a failure to reach Prometheus at all becomes DashboardUnavailable. */
@@ -233,18 +226,27 @@ export async function fetchPanels(prom: PrometheusClient, reqs: readonly PanelRe
 }
 
 /** The custom PromQL panel: the query as typed, Prometheus's error and warnings as it said them. */
-export async function fetchCustom(prom: PrometheusClient, query: string, range: RangePlan, signal?: AbortSignal): Promise<PanelData> {
+export async function readCustom(prom: PrometheusClient, query: string, range: RangePlan, kept?: KeptSeries, signal?: AbortSignal): Promise<PanelRead> {
   const base = { id: CUSTOM_PANEL_ID, title: 'Custom PromQL', unit: 'count' as const, stepSeconds: range.step, queries: [query] };
+  const signature = `${range.step}|${query}`;
+  const read = rangeToRead(kept, signature, range);
   try {
-    const r = await prom.queryRange(query, range.start, range.end, range.step, signal);
-    const series = r.series.map((s) => toSeriesData(seriesName(s.labels), s, range.step));
-    return { ...base, series, ...bounds(series), warnings: [...r.warnings] };
+    const r = read ? await prom.queryRange(query, read.start, read.end, range.step, signal) : undefined;
+    const fresh: RawSeries[] = (r?.series ?? []).map((s) => ({ label: cutLabel(seriesName(s.labels)), samples: s.samples }));
+    const all = read ? appendSeries(read.incremental ? kept!.series : [], fresh, range.step, range.start) : [...kept!.series];
+    const series = topSeries(all);
+    return { panel: { ...base, series, ...bounds(series), warnings: [...(r?.warnings ?? [])] }, kept: { signature, start: range.start, end: range.end, step: range.step, series: all } };
   } catch (e) {
     if (e instanceof PrometheusError) {
-      return { ...base, series: [], yMin: null, yMax: null, warnings: [], error: { errorType: e.errorType, message: e.message } };
+      return { panel: { ...base, series: [], yMin: null, yMax: null, warnings: [], error: { errorType: e.errorType, message: e.message } } };
     }
     throw new DashboardUnavailable(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** The custom panel over its whole window. */
+export async function fetchCustom(prom: PrometheusClient, query: string, range: RangePlan, signal?: AbortSignal): Promise<PanelData> {
+  return (await readCustom(prom, query, range, undefined, signal)).panel;
 }
 
 /** Prometheus's graph page for a query, without any credentials the source URL may carry. */

@@ -1,0 +1,157 @@
+/**
+ * The comparison panel's messages (webview/compare), host and webview alike, declared with the
+ * machinery of protocol.ts: each message once, with its validator, and each side's allow-list.
+ */
+import type { ComparisonRow, MetricUnit, Verdict } from '../model/compare';
+import { Infer, IpcMessageType, isDataSource, typed, v } from './protocol';
+
+// The validators' lists of model/compare's units and verdicts (`satisfies`: the same values).
+export const COMPARE_UNITS = ['ms', 'bytes', 'count'] as const satisfies readonly MetricUnit[];
+export const VERDICTS = ['better', 'worse', 'same', 'neutral'] as const satisfies readonly Verdict[];
+export const EXPORT_FORMATS = ['markdown', 'csv'] as const;
+export const EXPORT_TARGETS = ['clipboard', 'file'] as const;
+
+/** One side of the comparison: who it is and where its figures come from. */
+export interface CompareRunInfo {
+  readonly name: string;
+  readonly appId: string;
+  /** Epoch ms. */
+  readonly startTime?: number;
+  readonly wallTimeMs?: number;
+  /** `History Server`, `live driver`. */
+  readonly servedBy: string;
+  /** How many runs were averaged (Measure Cache Impact with N > 1). */
+  readonly runs: number;
+  /** What this side is, e.g. `without the cache at job.py:18`. */
+  readonly role?: string;
+}
+
+/** model/compare's ComparisonRow, as it crosses the boundary (undefined fields are left out). */
+export type CompareRowData = Omit<ComparisonRow, 'metric'> & { readonly metric: string };
+
+export interface StageFiguresData {
+  readonly count: number;
+  readonly durationMs: number;
+  readonly executorRunTimeMs: number;
+}
+
+export interface CompareStageData {
+  readonly callSite: string;
+  readonly placeable: boolean;
+  readonly a?: StageFiguresData;
+  readonly b?: StageFiguresData;
+}
+
+const isXY = v.object({ x: v.array(v.num, 20_000), y: v.array(v.numOrNull, 20_000) });
+const isOverlayData = v.object({
+  id: v.str(100),
+  title: v.str(200),
+  unit: v.oneOf(['bytes', 'seconds'] as const),
+  a: isXY,
+  b: isXY,
+  maxX: v.num,
+  /** Which source the overlay shows (absent: Prometheus): Prometheus, or the built-in series. */
+  source: v.optional(isDataSource),
+});
+/** One overlaid chart: both runs' series on seconds since each run started. */
+export type OverlayData = Infer<typeof isOverlayData>;
+
+/** Host → webview: everything the panel shows. */
+export interface CompareData {
+  readonly a: CompareRunInfo;
+  readonly b: CompareRunInfo;
+  readonly rows: readonly CompareRowData[];
+  /** Stages matched by call site first, then those of one run only. */
+  readonly stages: readonly CompareStageData[];
+  readonly overlays: readonly OverlayData[];
+  /** Why there is no overlay (no Prometheus, no series for a run), when there is none. */
+  readonly overlayNote?: string;
+  /** Figures the sources could not give, and why (e.g. peaks not in the event log). */
+  readonly notes: readonly string[];
+}
+
+const isRunInfo = v.object({
+  name: v.str(2000),
+  appId: v.str(2000),
+  startTime: v.optional(v.num),
+  wallTimeMs: v.optional(v.num),
+  servedBy: v.str(200),
+  runs: v.num,
+  role: v.optional(v.str(2000)),
+});
+const isStageFigures = v.object({ count: v.num, durationMs: v.num, executorRunTimeMs: v.num });
+
+export const CompareDataMessage = new IpcMessageType<CompareData>(
+  'compare/data',
+  typed(v.object({
+    a: isRunInfo,
+    b: isRunInfo,
+    rows: v.array(v.object({
+      metric: v.str(100),
+      label: v.str(200),
+      unit: v.oneOf(COMPARE_UNITS),
+      a: v.optional(v.num),
+      b: v.optional(v.num),
+      difference: v.optional(v.num),
+      percentChange: v.optional(v.num),
+      rip: v.optional(v.num),
+      lowerIsBetter: v.bool,
+      verdict: v.optional(v.oneOf(VERDICTS)),
+    }), 100),
+    stages: v.array(v.object({
+      callSite: v.str(),
+      placeable: v.bool,
+      a: v.optional(isStageFigures),
+      b: v.optional(isStageFigures),
+    }), 5000),
+    overlays: v.array(isOverlayData, 20),
+    overlayNote: v.optional(v.str()),
+    notes: v.array(v.str(), 50),
+  })),
+);
+
+/** One side as the panel is asked for it: one application, or several runs of one variant (Measure Cache Impact). */
+export interface CompareSideState {
+  /** Store keys (`group|appId`) of the side's runs. */
+  readonly keys: readonly string[];
+  /** What the side is, e.g. `without df1.cache() at seed.py:34`. */
+  readonly role?: string;
+}
+
+/** What the comparison webview persists with setState and the serializer hands back after a reload. */
+export interface CompareState {
+  readonly a: CompareSideState;
+  readonly b: CompareSideState;
+}
+const isCompareSide = v.object({
+  keys: v.array(v.str(1000), 20, 1),
+  role: v.optional(v.str(2000)),
+});
+export const isCompareState = typed<CompareState>(v.object({ a: isCompareSide, b: isCompareSide }));
+
+/** Host → webview: the comparison's state, for the webview to save (on ready and when it changes). */
+export const CompareStateMessage = new IpcMessageType<CompareState>('compare/state', isCompareState);
+
+/** Host → webview: progress, a failure, or a confirmation (e.g. "copied"). */
+export const CompareStatusMessage = new IpcMessageType<{ readonly kind: 'busy' | 'info' | 'error'; readonly text: string }>(
+  'compare/status',
+  typed(v.object({ kind: v.oneOf(['busy', 'info', 'error'] as const), text: v.str() })),
+);
+
+/** Webview → host: loaded, send the data. */
+export const CompareReadyMessage = new IpcMessageType<Record<string, never>>('compare/ready', typed(v.object({})));
+
+/** Webview → host: export the table (the host writes the clipboard or asks where to save). */
+export const CompareExportMessage = new IpcMessageType<{ readonly format: (typeof EXPORT_FORMATS)[number]; readonly target: (typeof EXPORT_TARGETS)[number] }>(
+  'compare/export',
+  typed(v.object({ format: v.oneOf(EXPORT_FORMATS), target: v.oneOf(EXPORT_TARGETS) })),
+);
+
+/** Webview → host: swap A and B. */
+export const CompareSwapMessage = new IpcMessageType<Record<string, never>>('compare/swap', typed(v.object({})));
+
+/** The only messages the comparison panel's host accepts from its webview. */
+export const COMPARE_FROM_WEBVIEW: readonly IpcMessageType<unknown>[] = [CompareReadyMessage, CompareExportMessage, CompareSwapMessage];
+
+/** The only messages the comparison webview accepts from its host. */
+export const COMPARE_TO_WEBVIEW: readonly IpcMessageType<unknown>[] = [CompareDataMessage, CompareStatusMessage, CompareStateMessage];
