@@ -211,12 +211,16 @@ done
 if [ -n "$bound" ]; then
   ui_port="$bound"
   sed -i "s/^uiPort=.*/uiPort=$ui_port/" "$record"
+  # The demo's Prometheus scrapes the whole discovery range already (spark-env.sh --demo):
+  # a second target for the same driver would count its series twice.
+  if [ -f "$targets_dir/driver-ports.json" ] && [ "$ui_port" -ge 4040 ] && [ "$ui_port" -le 4050 ]; then :; else
   # Atomic rename: Prometheus never reads a half-written targets file.
   SO_NAME="$name" SO_JOB="$job_id" "$PY" -c '
 import json, os, sys
 json.dump([{"targets": ["127.0.0.1:" + sys.argv[1]],
             "labels": {"so_job_id": os.environ["SO_JOB"]}}], sys.stdout)' "$ui_port" >"$target.tmp"
   mv "$target.tmp" "$target"
+  fi
   # The application shows up in the REST API shortly after the UI binds.
   "$PY" - "$ui_port" "$child" "$job_id" "$job_log" "$job_out" "$master" "$file" "$PYSPARK_VERSION" >"$ready.tmp" <<'EOF' || true
 import json, os, sys, time, urllib.request

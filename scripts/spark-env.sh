@@ -3,11 +3,17 @@
 # Workers (1 core, 1g each), a History Server over the event-log folder, and a Prometheus server
 # that scrapes the Master, the Workers and every driver that scripts/run-job.sh starts.
 #
-# Usage: scripts/spark-env.sh start [--default-ports] [--timeout SECONDS]
+# Usage: scripts/spark-env.sh start [--default-ports] [--demo] [--timeout SECONDS]
 #        scripts/spark-env.sh wait  [--timeout SECONDS]
 #        scripts/spark-env.sh stop  [--purge]
 #        scripts/spark-env.sh status
 #        scripts/spark-env.sh env            (prints shell exports: eval "$(scripts/spark-env.sh env)")
+#        scripts/spark-env.sh stop-tagged TAG (stops every process whose environment has SO_TAG=TAG:
+#                                              what the demo's VS Code and its jobs left behind)
+#
+# --demo: the alerting rules a Spark team keeps only (not the test suite's SparkApplicationUp),
+#         and Prometheus also scrapes every port of the extension's discovery range
+#         (127.0.0.1:4040-4050), so drivers that Run File starts from the editor are scraped.
 #
 # Environment: PYSPARK_VERSION picks the pyspark virtualenv (default from versions.sh);
 #              SO_ENV_DIR moves the state folder (default <repo>/.run/env);
@@ -203,10 +209,10 @@ do_start() {
   require_tools
   if [ -f "$ENV_JSON" ]; then
     load_env || true
-    if [ "${E_pysparkVersion:-}" = "$PYSPARK_VERSION" ] && ! not_ready >/dev/null; then
+    if [ "${E_pysparkVersion:-}" = "$PYSPARK_VERSION" ] && [ "${E_mode:-test}" = "$MODE" ] && ! not_ready >/dev/null; then
       log "already running (pyspark $PYSPARK_VERSION)"; do_status || true; return 0
     fi
-    log "a previous environment is partly running or has another pyspark version; stopping it first"
+    log "a previous environment is partly running, or has another pyspark version or mode; stopping it first"
     do_stop 0
   fi
   local t0=$SECONDS SPARK_HOME_DIR
@@ -251,8 +257,15 @@ do_start() {
 
   sed -e "s|@SCRAPE_INTERVAL@|$SCRAPE_INTERVAL|g" -e "s|@TARGETS_DIR@|$RUN_DIR/targets|g" \
       -e "s|@MASTER_WEB@|127.0.0.1:$master_web|g" -e "s|@WORKER_WEBS@|'127.0.0.1:$w1web', '127.0.0.1:$w2web'|g" \
-      -e "s|@RULES_FILE@|$here/prometheus-rules.yml|g" \
+      -e "s|@RULES_FILE@|$here/prometheus-rules.yml|g" -e "s|@TEST_RULES_FILE@|$root/test/fixtures/prometheus/test-rules.yml|g" \
+      $( [ "$MODE" = demo ] && echo "-e /test-rules.yml/d" ) \
       "$here/prometheus.yml.tmpl" >"$RUN_DIR/prometheus/prometheus.yml"
+  if [ "$MODE" = demo ]; then
+    # Every port of the discovery range, in one file_sd file; run-job.sh sees this file and writes
+    # none of its own for a job in the range (the same driver scraped twice would count twice).
+    "$PY" -c 'import json,sys; json.dump([{"targets": ["127.0.0.1:%d" % p for p in range(4040, 4051)], "labels": {"so_port_range": "4040-4050"}}], sys.stdout)' \
+      >"$RUN_DIR/targets/driver-ports.json"
+  fi
   pids_prom="$(launch prometheus prometheus --config.file="$RUN_DIR/prometheus/prometheus.yml" \
     --storage.tsdb.path="$RUN_DIR/prometheus/data" --storage.tsdb.retention.time=2d \
     --web.listen-address="127.0.0.1:$prom_port" --web.enable-lifecycle)"
@@ -260,7 +273,7 @@ do_start() {
   SO_V_MASTER_PORT=$master_port SO_V_MASTER_WEB=$master_web SO_V_HIST=$hist_port SO_V_PROM=$prom_port \
   SO_V_W="$w1 $w1web $w2 $w2web" SO_V_PIDS="$pids_master $pids_w1 $pids_w2 $pids_hist $pids_prom" \
   SO_V_RUN="$RUN_DIR" SO_V_HOME="$SPARK_HOME" SO_V_VERSION="$PYSPARK_VERSION" SO_V_TAG="$ENV_TAG" \
-  SO_V_PY="$PY" SO_V_SCRAPE="$SCRAPE_INTERVAL" "$PY" - >"$ENV_JSON.tmp" <<'EOF'
+  SO_V_PY="$PY" SO_V_SCRAPE="$SCRAPE_INTERVAL" SO_V_MODE="$MODE" "$PY" - >"$ENV_JSON.tmp" <<'EOF'
 import json, os, time
 e = os.environ; u = lambda p: f"http://127.0.0.1:{p}"
 w1, w1web, w2, w2web = map(int, e['SO_V_W'].split())
@@ -282,6 +295,7 @@ print(json.dumps({
   "pysparkVersion": e['SO_V_VERSION'],
   "scrapeInterval": e['SO_V_SCRAPE'],
   "tag": e['SO_V_TAG'],
+  "mode": e['SO_V_MODE'],
   "ports": {"master": int(e['SO_V_MASTER_PORT']), "masterWeb": int(e['SO_V_MASTER_WEB']),
             "history": int(e['SO_V_HIST']), "prometheus": int(e['SO_V_PROM']),
             "worker1": w1, "worker1Web": w1web, "worker2": w2, "worker2Web": w2web},
@@ -376,13 +390,15 @@ EOF
 }
 
 cmd="${1:-}"; [ $# -gt 0 ] && shift
-timeout="${SO_ENV_TIMEOUT:-120}"; DEFAULT_PORTS=0; purge=0
+timeout="${SO_ENV_TIMEOUT:-120}"; DEFAULT_PORTS=0; purge=0; MODE=test
 while [ $# -gt 0 ]; do
   case "$1" in
     --default-ports) DEFAULT_PORTS=1; shift ;;
+    --demo) MODE=demo; shift ;;
     --timeout) timeout="$2"; shift 2 ;;
     --purge) purge=1; shift ;;
-    *) die "unknown option $1" ;;
+    -*) die "unknown option $1" ;;
+    *) [ "$cmd" = stop-tagged ] || die "unknown argument $1"; tag_arg="$1"; shift ;;
   esac
 done
 # start and stop change the environment: one at a time (tests may call them from several
@@ -398,5 +414,6 @@ case "$cmd" in
   stop)   [ -x "$PY" ] || PY=python3; [ -d "$RUN_DIR" ] || exit 0; lock; do_stop "$purge" ;;
   status) do_status ;;
   env)    do_env ;;
-  *) echo "usage: $0 start [--default-ports] [--timeout S] | wait [--timeout S] | stop [--purge] | status | env" >&2; exit 2 ;;
+  stop-tagged) [ -n "${tag_arg:-}" ] || die "stop-tagged needs a tag"; terminate_tagged "processes tagged $tag_arg" 20 "$tag_arg" ;;
+  *) echo "usage: $0 start [--default-ports] [--demo] [--timeout S] | wait [--timeout S] | stop [--purge] | status | env | stop-tagged TAG" >&2; exit 2 ;;
 esac

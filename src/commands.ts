@@ -20,6 +20,8 @@ export const enum Command {
   ClearInlineHints = 'sparkObservatory.clearInlineHints',
   StopApplication = 'sparkObservatory.stopApplication',
   CompareWithPreviousRun = 'sparkObservatory.compareWithPreviousRun',
+  /** Internal: a History Server over the Run-File event logs is needed now (features/localHistory). */
+  EnsureHistoryServer = 'sparkObservatory.ensureHistoryServer',
 }
 
 /** Commands VS Code makes for the view itself (not declared in package.json). */
@@ -45,6 +47,7 @@ export const COMMAND_IDS: readonly string[] = [
   Command.ClearInlineHints,
   Command.StopApplication,
   Command.CompareWithPreviousRun,
+  Command.EnsureHistoryServer,
 ];
 
 export const VIEW_ID = 'sparkObservatory.applications';

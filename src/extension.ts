@@ -16,10 +16,11 @@ import { register as registerRunFile, stopAllRuns } from './features/runFile';
 import { register as registerCacheLens } from './features/cacheLens';
 import { register as registerCompare } from './features/compare';
 import { register as registerInlineHints } from './features/inlineHints';
+import { register as registerLocalHistory } from './features/localHistory';
 import { Command } from './commands';
 
 /** Feature modules, each `register(f)`. Add one line per feature; keep the order stable. */
-const FEATURES: Array<(f: FeatureContext) => void> = [registerDashboard, registerRunFile, registerCacheLens, registerCompare, registerInlineHints];
+const FEATURES: Array<(f: FeatureContext) => void> = [registerDashboard, registerRunFile, registerCacheLens, registerCompare, registerInlineHints, registerLocalHistory];
 
 /** What the extension exposes to its own tests (and to nothing else). */
 export interface SparkObservatoryApi extends Explorer {
@@ -56,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): SparkObservatoryApi 
     });
   const store = new Store(storeSettings(config.value), {
     makeClient,
+    // Built-in series of ended applications, saved compactly (a file each, gzip).
+    seriesDir: vscode.Uri.joinPath(context.globalStorageUri, 'series').fsPath,
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
 

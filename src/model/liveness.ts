@@ -16,7 +16,7 @@ export function isLiveApplication(e: { app: { state: ApplicationState }; via: So
  * A source failing is worth the user's attention, except a discovered driver that refuses:
  * that is a local job that ended, and its port is dropped on the next poll.
  */
-export function isSourceProblem(s: { status: string; error?: { kind: string }; config: { origin: 'settings' | 'discovered' }; kind?: SourceKind }): boolean {
+export function isSourceProblem(s: { status: string; error?: { kind: string }; config: { origin: 'settings' | 'discovered' | 'own' }; kind?: SourceKind }): boolean {
   if (s.status !== 'error') return false;
   return !(s.config.origin === 'discovered' && s.kind === 'driver' && s.error?.kind === 'refused');
 }

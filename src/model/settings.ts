@@ -86,6 +86,8 @@ export interface Config {
   readonly statusBarIntervalMs: number;
   readonly requestTimeoutMs: number;
   readonly historyMaxApplications: number;
+  /** Start Spark's own History Server over the Run-File event logs where none reads them. */
+  readonly historyStartOwn: boolean;
   readonly sparkSubmitPath: string;
   readonly prometheus: {
     /** `<profile>.<panel>.<series>` → PromQL; blank values left out. */
@@ -178,6 +180,7 @@ export function parseConfig(get: (key: string) => unknown): Config {
     statusBarIntervalMs: num('statusBarInterval') * 1000,
     requestTimeoutMs: num('requestTimeout') * 1000,
     historyMaxApplications: num('history.maxApplications'),
+    historyStartOwn: bool('history.startOwn', true),
     sparkSubmitPath: str('sparkSubmitPath', ''),
     prometheus: {
       queryOverrides: stringMap(get('prometheus.queryOverrides'), nonBlank),

@@ -17,7 +17,8 @@ export interface SourceConfig {
   /** Undefined until detected by probing. */
   readonly kind?: SourceKind;
   readonly caFile?: string;
-  readonly origin: 'settings' | 'discovered';
+  /** `own`: a server the extension started itself (its own History Server). */
+  readonly origin: 'settings' | 'discovered' | 'own';
   /** A Spark Connect server's connection string (secrets dropped), when the source is its driver UI. */
   readonly connect?: string;
 }
@@ -49,6 +50,11 @@ export interface Application {
   readonly sparkVersion?: string;
   /** Cores granted, where the source knows (standalone Master, executors' sum). */
   readonly cores?: number;
+  /**
+   * History Server 4.x: the event-log folder the attempt was read from (`logSourceFullPath`,
+   * e.g. `file:///home/me/eventlog`); which folder a History Server reads.
+   */
+  readonly logSource?: string;
 }
 
 export interface PeakMemory {

@@ -3,7 +3,7 @@
  * machinery of protocol.ts: each message once, with its validator, and each side's allow-list.
  */
 import type { ComparisonRow, MetricUnit, Verdict } from '../model/compare';
-import { IpcMessageType, typed, v } from './protocol';
+import { Infer, IpcMessageType, isDataSource, typed, v } from './protocol';
 
 // The validators' lists of model/compare's units and verdicts (`satisfies`: the same values).
 export const COMPARE_UNITS = ['ms', 'bytes', 'count'] as const satisfies readonly MetricUnit[];
@@ -44,15 +44,19 @@ export interface CompareStageData {
   readonly b?: StageFiguresData;
 }
 
+const isXY = v.object({ x: v.array(v.num, 20_000), y: v.array(v.numOrNull, 20_000) });
+const isOverlayData = v.object({
+  id: v.str(100),
+  title: v.str(200),
+  unit: v.oneOf(['bytes', 'seconds'] as const),
+  a: isXY,
+  b: isXY,
+  maxX: v.num,
+  /** Which source the overlay shows (absent: Prometheus): Prometheus, or the built-in series. */
+  source: v.optional(isDataSource),
+});
 /** One overlaid chart: both runs' series on seconds since each run started. */
-export interface OverlayData {
-  readonly id: string;
-  readonly title: string;
-  readonly unit: 'bytes' | 'seconds';
-  readonly a: { readonly x: readonly number[]; readonly y: readonly (number | null)[] };
-  readonly b: { readonly x: readonly number[]; readonly y: readonly (number | null)[] };
-  readonly maxX: number;
-}
+export type OverlayData = Infer<typeof isOverlayData>;
 
 /** Host → webview: everything the panel shows. */
 export interface CompareData {
@@ -80,7 +84,6 @@ const isRunInfo = v.object({
 });
 const isStageFigures = v.object({ count: v.num, durationMs: v.num, executorRunTimeMs: v.num });
 const isSpread = v.object({ n: v.num, median: v.num, min: v.num, max: v.num });
-const isXY = v.object({ x: v.array(v.num, 20_000), y: v.array(v.numOrNull, 20_000) });
 
 export const CompareDataMessage = new IpcMessageType<CompareData>(
   'compare/data',
@@ -107,14 +110,7 @@ export const CompareDataMessage = new IpcMessageType<CompareData>(
       a: v.optional(isStageFigures),
       b: v.optional(isStageFigures),
     }), 5000),
-    overlays: v.array(v.object({
-      id: v.str(100),
-      title: v.str(200),
-      unit: v.oneOf(['bytes', 'seconds'] as const),
-      a: isXY,
-      b: isXY,
-      maxX: v.num,
-    }), 20),
+    overlays: v.array(isOverlayData, 20),
     overlayNote: v.optional(v.str()),
     notes: v.array(v.str(), 50),
   })),

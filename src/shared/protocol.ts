@@ -105,6 +105,14 @@ export type TimeRange = (typeof TIME_RANGES)[number];
 export const PANEL_UNITS = ['bytes', 'seconds', 'percent', 'count', 'bytesPerSecond', 'perSecond', 'cores'] as const;
 export type Unit = (typeof PANEL_UNITS)[number];
 
+/**
+ * Where a panel's or an overlay's data comes from: Prometheus, or the store's built-in series
+ * (the REST figures it polls, kept over time) when Prometheus has nothing for the application.
+ */
+export const DATA_SOURCES = ['prometheus', 'built-in'] as const;
+export const isDataSource = v.oneOf(DATA_SOURCES);
+export type DataSource = Infer<typeof isDataSource>;
+
 /** The id of the custom PromQL panel (the other ids are model/promql's PanelId). */
 export const CUSTOM_PANEL_ID = 'custom';
 
@@ -148,6 +156,8 @@ export const isPanelData = v.object({
   queries: v.array(v.str(), 20),
   stepSeconds: v.num,
   profile: v.optional(v.str(100)),
+  /** Which source the panel shows (absent: Prometheus); the webview names it under the chart. */
+  source: v.optional(isDataSource),
 });
 export type PanelData = Infer<typeof isPanelData>;
 

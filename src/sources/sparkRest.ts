@@ -54,6 +54,7 @@ export function parseApplication(a: Json): Application {
     sparkUser: optStr(at.sparkUser),
     sparkVersion: optStr(at.appSparkVersion),
     cores: optNum(a.coresGranted) ?? optNum(a.maxCores),
+    logSource: optStr(at.logSourceFullPath),
   };
 }
 

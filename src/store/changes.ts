@@ -9,6 +9,7 @@
  *   app:<appKey>:<part>           one of its lists (executors, jobs, stages, storage, environment, taskSummaries)
  *   alerts                        firing Prometheus alerts
  *   runs                          Run File runs and measured cache impacts
+ *   series:<appKey>               one application's built-in series got a point (or was saved)
  */
 import type { Part } from '../model/summary';
 
@@ -21,6 +22,7 @@ export const ChangeKeys = {
   runs: 'runs',
   app: (appKey: string) => `app:${appKey}`,
   part: (appKey: string, part: DetailKey) => `app:${appKey}:${part}`,
+  series: (appKey: string) => `series:${appKey}`,
 } as const;
 
 /** `app:<appKey>` or `app:<appKey>:<part>` → its application key and part; undefined for the others. */

@@ -4,15 +4,22 @@
  * Prometheus only for the steps since the last one and appends them (model/chartSeries.ts), so
  * its bytes grow with the time since the last refresh, not with the window. The feature posts
  * what the feed publishes; it never reads Prometheus itself.
+ *
+ * Where Prometheus has nothing for the application (no Prometheus, or none that scraped its
+ * driver), the feed publishes the store's built-in series instead (dashboardBuiltin.ts), every
+ * panel marked with the source it shows. So that they exist, an open dashboard (shown or not)
+ * keeps its application's executor and stage lists watched: a point at each poll.
  */
 import type { PrometheusClient } from '../sources/prometheus';
 import type { AppEntry } from '../model/entries';
 import type { KeptSeries } from '../model/chartSeries';
+import type { AppSeries } from '../model/series';
 import { FailureLog } from '../model/failureLog';
 import { PANELS } from '../model/promql';
 import { CUSTOM_PANEL_ID, DataParams, PanelData, TimeRange } from '../shared/protocol';
 import type { Scheduler } from './scheduler';
 import type { DetailState } from './appReads';
+import { builtinDashboard } from './dashboardBuiltin';
 import {
   DashboardApp,
   DashboardUnavailable,
@@ -30,7 +37,10 @@ import {
 /** Profiles are looked for again this often: metrics can appear after the first executor starts. */
 const REDETECT_MS = 60_000;
 export const WAITING = 'Waiting for the application to be listed by a source…';
-export const NO_PROMETHEUS = 'No Prometheus source: add one (Spark: Add Source…) or run Prometheus on 127.0.0.1:9090 scraping the driver.';
+export const NO_PROMETHEUS =
+  'No Prometheus source, and no built-in series yet: the extension records them while it polls a running application (keep this dashboard open while it runs), or add a Prometheus source (Spark: Add Source…).';
+/** While the built-in series are shown, Prometheus is asked again this often (it may start scraping the driver). */
+const REDETECT_BUILTIN_MS = 30_000;
 
 /** What the dashboard asks for. */
 export interface FeedRequest {
@@ -56,6 +66,10 @@ export interface FeedHost {
   detail(key: string): DetailState | undefined;
   prometheusFor(key: string): Promise<PrometheusClient | undefined>;
   watch(key: string): { dispose(): void };
+  /** Keeps the application's built-in series recorded (its executor and stage lists watched, live). */
+  record(key: string): { dispose(): void };
+  /** The application's built-in series, when the store has them. */
+  series(key: string): AppSeries | undefined;
   refreshIntervalMs(): number;
   now(): number;
   warn(msg: string): void;
@@ -88,6 +102,7 @@ export class DashboardFeed {
   private drawn = false;
   private redetect = false;
   private watchHandle: { dispose(): void } | undefined;
+  private recording: { dispose(): void };
   private readonly failures = new FailureLog();
   private readonly listeners = new Set<(s: FeedSnapshot) => void>();
   /** What the feed published last. */
@@ -96,7 +111,9 @@ export class DashboardFeed {
   constructor(
     private readonly host: FeedHost,
     private appKey: string,
-  ) {}
+  ) {
+    this.recording = host.record(appKey);
+  }
 
   onDidChange(l: (s: FeedSnapshot) => void): { dispose(): void } {
     this.listeners.add(l);
@@ -109,6 +126,8 @@ export class DashboardFeed {
     this.appKey = key;
     this.detection = undefined;
     this.kept.clear();
+    this.recording.dispose();
+    this.recording = this.host.record(key);
     if (this.active) this.rewatch();
   }
 
@@ -147,6 +166,7 @@ export class DashboardFeed {
 
   dispose(): void {
     this.setActive(false);
+    this.recording.dispose();
     this.listeners.clear();
   }
 
@@ -178,8 +198,8 @@ export class DashboardFeed {
     if (!e) return this.publish({ data: { ...empty, problem: WAITING } });
     try {
       const prom = await this.host.prometheusFor(this.appKey);
-      if (!prom) return this.publish({ data: { ...empty, problem: NO_PROMETHEUS } });
-      const snapshot = await this.read(prom, e, r, now, signal);
+      const snapshot = prom ? await this.read(prom, e, r, now, signal) : this.builtin(e, r, now);
+      if (!snapshot) return this.publish({ data: { ...empty, problem: NO_PROMETHEUS } });
       if (signal.aborted) return;
       this.drawn = true;
       this.failures.ok(this.appKey, now);
@@ -194,7 +214,23 @@ export class DashboardFeed {
     }
   }
 
-  /** One refresh: detection when due, every panel (appended to what is kept), the custom query. */
+  /**
+   * The built-in series' panels over the request's window; undefined when the store has none for
+   * the application. Prometheus's kept steps go: when it has the application again, it is read whole.
+   */
+  private builtin(e: AppEntry, r: FeedRequest, now: number): FeedSnapshot | undefined {
+    const window = timeWindow(r.range, dashboardApp(e, this.host.detail(e.key)), now);
+    const data = builtinDashboard(this.host.series(this.appKey), window, (id) => r.widths[id] ?? r.widths.default ?? DEFAULT_WIDTH_PX, now, r.range);
+    if (!data) return undefined;
+    this.kept.clear();
+    this.lastStepSeconds = 0;
+    return { data };
+  }
+
+  /**
+   * One refresh: detection when due, every panel (appended to what is kept), the custom query;
+   * the built-in series instead when Prometheus has no metrics of the application and they exist.
+   */
   private async read(prom: PrometheusClient, e: AppEntry, r: FeedRequest, now: number, signal: AbortSignal): Promise<FeedSnapshot> {
     const app = dashboardApp(e, this.host.detail(e.key));
     if (this.redetect || !this.detection || this.detection.appId !== app.id || now - this.detection.at > REDETECT_MS) {
@@ -202,6 +238,14 @@ export class DashboardFeed {
       this.detection = { value: await detect(prom, app, r.scrapeIntervalSetting, signal), at: now, appId: app.id };
     }
     const detection = this.detection.value;
+    if (detection.detected.profiles.length === 0) {
+      const own = this.builtin(e, r, now);
+      if (own) {
+        // Prometheus may start scraping the driver any moment (a new target): asked again soon.
+        if (now - this.detection.at > REDETECT_BUILTIN_MS) this.detection = undefined;
+        return own;
+      }
+    }
     const window = timeWindow(r.range, app, now);
     const widthOf = (id: string) => r.widths[id] ?? r.widths.default ?? DEFAULT_WIDTH_PX;
     // Each panel's step follows its own canvas width; the rate window follows the step.
@@ -230,7 +274,7 @@ export class DashboardFeed {
     this.kept = kept;
     return {
       data: {
-        panels: reads.map((x) => x.panel),
+        panels: reads.map((x) => ({ ...x.panel, source: 'prometheus' as const })),
         fetchedAt: now,
         start: reqs[0].range.start * 1000,
         end: reqs[0].range.end * 1000,

@@ -9,6 +9,41 @@ import { alignRange, chooseStep } from '../model/promql';
 import { toElapsed } from '../model/compare';
 import type { OverlayData } from '../shared/compareProtocol';
 import type { RunData } from './reads';
+import type { AppSeries } from '../model/series';
+import { builtinOverlay } from '../model/builtinPanels';
+
+/** Titles of the overlays from built-in series where their figure differs from Prometheus's sum. */
+const BUILTIN_TITLES: Record<string, string> = { jvmHeap: 'JVM heap (peak, largest executor)' };
+
+/**
+ * Both runs' memory and GC series from the store's built-in series (the REST figures it polled
+ * while each ran): the overlays when Prometheus has none. Only charts both runs have.
+ */
+export function builtinOverlays(a: RunData, b: RunData, sa: AppSeries | undefined, sb: AppSeries | undefined): { overlays: OverlayData[]; note?: string } {
+  if (!sa || !sb || a.app.startTime === undefined || b.app.startTime === undefined) {
+    return { overlays: [], note: 'No series for both runs: neither Prometheus nor the built-in series (recorded while the extension polled a run) have them.' };
+  }
+  const overlays: OverlayData[] = [];
+  for (const spec of OVERLAYS) {
+    const pa = builtinOverlay(spec.id, sa);
+    const pb = builtinOverlay(spec.id, sb);
+    if (!pa || !pb) continue;
+    const ea = toElapsed(pa.x.map((t, i) => [t / 1000, pa.y[i]] as const), a.app.startTime);
+    const eb = toElapsed(pb.x.map((t, i) => [t / 1000, pb.y[i]] as const), b.app.startTime);
+    overlays.push({
+      id: spec.id,
+      title: BUILTIN_TITLES[spec.id] ?? spec.title,
+      unit: spec.unit,
+      a: { x: ea.map((p) => p.x), y: ea.map((p) => p.y) },
+      b: { x: eb.map((p) => p.x), y: eb.map((p) => p.y) },
+      maxX: Math.max(0, ea.at(-1)?.x ?? 0, eb.at(-1)?.x ?? 0),
+      source: 'built-in',
+    });
+  }
+  return overlays.length > 0
+    ? { overlays, note: 'From the built-in series: the figures the extension polled from the REST API while each run was watched (no Prometheus had them).' }
+    : { overlays, note: 'The built-in series of the two runs have no figure in common to overlay.' };
+}
 
 /** Epoch-ms [start, end] of a run, for its range queries; undefined without a start. */
 function runWindow(app: Application, now: number): { start: number; end: number } | undefined {

@@ -9,7 +9,8 @@ import { SparkRestClient } from '../sources/sparkRest';
 import type { AppEntry } from '../model/entries';
 import type { Application, CachedDataset, Executor, Job, SourceConfig, SparkEnvironment, Stage } from '../model/types';
 import type { OverlayData } from '../shared/compareProtocol';
-import { loadOverlays } from './overlays';
+import { builtinOverlays, loadOverlays } from './overlays';
+import type { AppSeries } from '../model/series';
 
 /** What the reads need of the store. */
 export interface ReadsHost {
@@ -18,6 +19,8 @@ export interface ReadsHost {
   sources(): readonly { readonly config: SourceConfig; readonly kind?: string; readonly status: string; readonly group: string }[];
   client(config: SourceConfig): Promise<HttpClient>;
   refresh(): Promise<void>;
+  /** An application's built-in series (the store's), when it has one. */
+  series(key: string): AppSeries | undefined;
   readonly now: () => number;
 }
 
@@ -75,16 +78,20 @@ export class StoreReads {
   }
 
   /**
-   * Both runs' memory and GC series on one elapsed-time axis, from the Prometheus of A's group;
-   * a note says why there is none.
+   * Both runs' memory and GC series on one elapsed-time axis, from the Prometheus of A's group
+   * where it has them, else from the store's built-in series; a note says why there is none.
    */
   async overlays(a: RunData, b: RunData, o: { widthPx?: number; scrapeIntervalSeconds?: number; signal?: AbortSignal }): Promise<{ overlays: OverlayData[]; note?: string }> {
+    let fromProm: { overlays: OverlayData[]; note?: string };
     try {
-      return await loadOverlays(await this.prometheusFor(a.key), a, b, { ...o, now: this.host.now() });
+      fromProm = await loadOverlays(await this.prometheusFor(a.key), a, b, { ...o, now: this.host.now() });
     } catch (e) {
       if (o.signal?.aborted) throw e;
-      return { overlays: [], note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` };
+      fromProm = { overlays: [], note: `Prometheus: ${e instanceof Error ? e.message : String(e)}` };
     }
+    if (fromProm.overlays.length > 0) return fromProm;
+    const built = builtinOverlays(a, b, this.host.series(a.key), this.host.series(b.key));
+    return built.overlays.length > 0 ? built : { overlays: [], note: [fromProm.note, built.note].filter(Boolean).join(' ') };
   }
 
   /** The Prometheus of an application (see prometheusSource); undefined when there is none for it. */

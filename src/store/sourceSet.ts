@@ -11,7 +11,7 @@ import type { SourceConfig } from '../model/types';
 import type { Scheduler } from './scheduler';
 import { toSourceError } from './appReads';
 import { readSource } from './sourceReads';
-import type { SourceState, StoreDeps, StoreSettings } from './types';
+import type { OwnSource, SourceState, StoreDeps, StoreSettings } from './types';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -32,6 +32,8 @@ export class SourceSet {
   readonly states = new Map<string, SourceState>();
   /** Sources found by discovery, by id; a discovered driver that refuses twice is dropped. */
   private readonly discovered = new Map<string, SourceConfig>();
+  /** Servers the extension runs itself (its own History Server). */
+  private own: readonly OwnSource[] = [];
   private readonly clients = new Map<string, { url: string; http: HttpClient }>();
   private readonly backoff = new Map<string, { failures: number; nextTryAt: number }>();
   /** What was logged of each source's failures: a line per new message, not per poll or per flap. */
@@ -64,16 +66,27 @@ export class SourceSet {
     return this.host.settings().configured.map((c) => ({ id: c.name, name: c.name, url: c.url, kind: c.kind, caFile: c.caFile, origin: 'settings', ...(c.connect ? { connect: c.connect } : {}) }));
   }
 
-  /** Makes the sources and their tasks match the settings and what discovery found. */
-  /** Makes the sources and their tasks match the settings and what discovery found. */
+  private ownSources(): SourceConfig[] {
+    // Own ids are prefixed so a configured source of the same name cannot take their place.
+    return this.own.map((o) => ({ id: `own:${o.id}`, name: o.name, url: o.url, kind: o.kind, origin: 'own' }));
+  }
+
+  /** The servers the extension runs itself, replacing the last list. */
+  setOwn(list: readonly OwnSource[]): void {
+    this.own = list;
+    this.sync();
+  }
+
+  /** Makes the sources and their tasks match the settings, our own servers and what discovery found. */
   sync(): void {
     if (!this.host.started()) return;
-    const configured = this.configuredSources();
+    const configured = [...this.configuredSources(), ...this.ownSources()];
     const urls = new Set(configured.map((c) => c.url));
     const allowed = new Set(discoveryPorts(this.host.settings().discovery));
     for (const [id, d] of this.discovered) if (!allowed.has(portOf(d.url)) || urls.has(d.url)) this.discovered.delete(id);
     const wanted = [...configured, ...this.discovered.values()];
     const groups = new Map(this.host.settings().configured.map((c) => [c.name, sourceGroup(c.url, c.group)]));
+    for (const o of this.ownSources()) groups.set(o.id, 'local');
     const ids = new Set(wanted.map((s) => s.id));
     let changed = false;
     for (const id of [...this.states.keys()]) {
@@ -117,7 +130,7 @@ export class SourceSet {
       ports.map(async (port) => {
         const found = await probeLocalPort(port, factory, signal, this.host.settings().requestTimeoutMs);
         if (!found || signal.aborted || this.host.disposed()) return;
-        if (this.configuredSources().some((c) => c.url === found.url)) return;
+        if ([...this.configuredSources(), ...this.ownSources()].some((c) => c.url === found.url)) return;
         this.discovered.set(found.id, found);
         this.sync();
       }),

@@ -27,11 +27,14 @@ import type { GroupState, SourceState, StoreDeps, StoreSettings, WatchOptions } 
 import { LIGHT_MAX_STORAGE_MB } from './types';
 import { RunRegistry } from './runs';
 import { CacheImpactStore } from './cacheImpacts';
+import { SeriesRecorder } from './series';
+import type { AppSeries } from '../model/series';
+import type { OwnSource } from './types';
 
 export type { AppEntry } from '../model/entries';
 export type { DetailState, SourceError } from './appReads';
 export { toSourceError } from './appReads';
-export type { GroupState, Logger, SourceState, StoreDeps, StoreSettings, WatchOptions } from './types';
+export type { GroupState, Logger, OwnSource, SourceState, StoreDeps, StoreSettings, WatchOptions } from './types';
 export { LIGHT_MAX_STORAGE_MB } from './types';
 
 export type ChangeListener = (keys: ReadonlySet<string>) => void;
@@ -60,6 +63,8 @@ export class Store {
   readonly cacheImpacts = new CacheImpactStore();
   /** Reads for one feature at a time (comparisons, dashboards), through the store's clients. */
   readonly reads: StoreReads;
+  /** Built-in series of the applications polled (model/series.ts): charts where Prometheus has none. */
+  private readonly seriesRec: SeriesRecorder;
   /** One feed per open dashboard: the store reads its series while it is shown. */
   readonly dashboards: { open(appKey: string): DashboardFeed };
 
@@ -86,8 +91,10 @@ export class Store {
       sources: () => [...this.sourceSet.states.values()],
       client: (cfg) => this.sourceSet.client(cfg),
       refresh: () => this.refresh(),
+      series: (k) => this.series(k),
       now: this.now,
     });
+    this.seriesRec = new SeriesRecorder({ dir: deps.seriesDir, warn: (m) => deps.log.warn(m) });
     this.dashboards = {
       open: (appKey) =>
         new DashboardFeed(
@@ -98,6 +105,9 @@ export class Store {
             prometheusFor: (k) => this.reads.prometheusFor(k),
             // While a dashboard is shown, its application's environment (metrics namespace) is read.
             watch: (k) => this.watch(k, { parts: ['environment'] }),
+            // While a dashboard is open, its application's built-in series get a point at each poll.
+            record: (k) => this.watch(k, { parts: ['executors', 'stages'], live: true }),
+            series: (k) => this.series(k),
             refreshIntervalMs: () => this.settings.refreshIntervalMs,
             now: this.now,
             warn: (m) => deps.log.warn(m),
@@ -167,7 +177,26 @@ export class Store {
     return e ? alertsForApp(this.sparkAlerts(), e.app) : [];
   }
 
+  /** An application's built-in series (recorded while polled, or read back from its saved file). */
+  series(key: string): AppSeries | undefined {
+    const appId = this.entry(key)?.app.id ?? key.slice(key.indexOf('|') + 1);
+    return this.seriesRec.get(key, appId);
+  }
+
+  /** Memory held by every built-in series (the budget: 20 MB). */
+  seriesBytes(): number {
+    return this.seriesRec.bytes();
+  }
+
   // --- what features tell it -----------------------------------------------------------
+
+  /**
+   * The servers the extension runs itself (its own History Server), replacing the last list:
+   * read like configured sources, shown in the `local` group.
+   */
+  setOwnSources(list: readonly OwnSource[]): void {
+    this.sourceSet.setOwn(list);
+  }
 
   /** Interest in an application's lists (an expanded node, an open lens). Dispose to end it. */
   watch(key: string, opts: WatchOptions = {}): { dispose(): void } {
@@ -196,6 +225,11 @@ export class Store {
 
   isWatched(key: string): boolean {
     return this.interests.has(key);
+  }
+
+  /** Whether the Spark view is visible (our own History Server is in use while it is). */
+  isViewVisible(): boolean {
+    return this.viewVisible;
   }
 
   setViewVisible(visible: boolean): void {
@@ -257,6 +291,8 @@ export class Store {
   }
 
   dispose(): void {
+    // Series of applications still running are saved as they are: the window closes.
+    this.seriesRec.saveAll();
     this.disposed = true;
     this.scheduler.dispose();
     this.listeners.clear();
@@ -273,6 +309,7 @@ export class Store {
     const entries = mergeEntries(
       [...this.sourceSet.states.values()].map((s) => ({ id: s.config.id, group: s.group, kind: s.kind, failing: s.status === 'error', apps: s.apps, master: s.master, prometheusApps: s.prometheusApps, listedAt: s.lastOkAt })),
     );
+    const servedBefore = new Map([...this.entryByKey].map(([k, e]) => [k, e.sourceId]));
     this.entries = entries;
     this.entryByKey = new Map(entries.map((e) => [e.key, e]));
     if (this.sigs.changed(ChangeKeys.apps, entries.map((e) => e.key))) changed.push(ChangeKeys.apps);
@@ -282,9 +319,12 @@ export class Store {
       const { lastUpdated: _updated, runningForMs: _running, ...app } = e.app;
       if (this.sigs.changed(ChangeKeys.app(e.key), [app, e.via, e.sourceId, e.stale])) changed.push(ChangeKeys.app(e.key));
     }
-    // Applications that left every source: their records go, unless someone still looks.
+    // Records of applications that left every source go, unless someone looks; so do unwatched
+    // ones whose serving source changed (a dead driver's stale state is not the History Server's).
     for (const key of [...this.records.keys()]) {
-      if (!this.entryByKey.has(key) && !this.interests.has(key)) {
+      if (this.interests.has(key)) continue;
+      const now = this.entryByKey.get(key);
+      if (!now || now.sourceId !== servedBefore.get(key)) {
         this.records.delete(key);
         this.appFailures.forget(key);
       }
@@ -294,6 +334,9 @@ export class Store {
       return appKey !== undefined && !this.entryByKey.has(appKey) && !this.records.has(appKey);
     };
     changed.push(...this.sigs.forget(gone));
+    // An application that finished, or left every source (its driver ended, no History Server):
+    // its series is complete and saved.
+    for (const key of this.seriesRec.endedOf((k) => this.entryByKey.get(k)?.app.state === 'running')) changed.push(ChangeKeys.series(key));
     this.syncAppTasks();
     this.announce(changed);
   }
@@ -364,7 +407,9 @@ export class Store {
       logged: this.appFailures,
     });
     if (signal.aborted) return;
-    this.announce([...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p))));
+    const keys = [...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p)));
+    if (this.seriesRec.afterPoll(key, entry, rec, wanted, this.now(), this.settings.statusBarIntervalMs)) keys.push(ChangeKeys.series(key));
+    this.announce(keys);
     // The summary showed a small application: its light watchers' lists are wanted now.
     if (this.wantedParts(key).size > wanted.size) this.scheduler.kick(`app:${key}`);
     // The driver stopped answering: its source is read now, not at its slow pace.

@@ -50,6 +50,16 @@ export interface StoreDeps {
   readonly log: Logger;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Folder where built-in series are saved when their application ends; none: kept in memory only. */
+  readonly seriesDir?: string;
+}
+
+/** A server the extension runs itself (its own History Server): a source like a configured one, in the `local` group. */
+export interface OwnSource {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly kind: SourceKind;
 }
 
 export interface WatchOptions {

@@ -29,6 +29,7 @@ const MODULES: readonly BenchModule[] = [
   { id: 'activation', file: 'activation.bench.ts', load: async () => import('./activation.bench') },
   { id: 'cacheScanner', file: 'cacheScanner.bench.ts', load: async () => import('./cacheScanner.bench') },
   { id: 'poll', file: 'poll.bench.ts', load: async () => import('./poll.bench') },
+  { id: 'series', file: 'series.bench.ts', load: async () => import('./series.bench') },
   { id: 'hook', file: 'hook.bench.ts', load: async () => import('./hook.bench') },
   { id: 'driverLoad', file: 'driverLoad.bench.ts', load: async () => import('./driverLoad.bench') },
   { id: 'rangeQuery', file: 'rangeQuery.bench.ts', load: async () => import('./rangeQuery.bench') },

@@ -3,7 +3,7 @@
  * refresh moves fewer bytes than the Grafana dashboards in reference/grafana need for the same
  * questions), against the REAL Prometheus of scripts/spark-env.sh with a running job (sparkJob.ts).
  *
- * Ours: the dashboard's own code (features/dashboard/dashboardQueries.ts: detect, planRange, planPanels,
+ * Ours: the dashboard's own code (store/dashboardReads.ts: detect, planRange, planPanels,
  * fetchPanels; model/promql.ts chooseStep/alignRange), every panel at one canvas width, for the
  * last hour (not clamped to the application's start, as Grafana's "Last 1 hour" is not), at 600
  * and 1200 px. Points per series are counted in Prometheus's answers; plus the custom PromQL

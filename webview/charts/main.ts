@@ -145,6 +145,8 @@ interface Card {
   readonly canvas: HTMLCanvasElement;
   readonly message: HTMLElement;
   readonly note: HTMLElement;
+  /** Which source the panel shows (Prometheus or the built-in series). */
+  readonly source: HTMLElement;
   chart?: Chart<'line', Point[]>;
   data?: PanelData;
   hidden: Set<string>;
@@ -177,12 +179,13 @@ function makeCard(id: string, title: string, parent: HTMLElement, existingRoot?:
   canvasBox.append(canvas);
   const message = el('div', 'panel-message');
   const note = el('div', 'panel-note');
-  body.append(message, canvasBox, note);
+  const source = el('div', 'panel-source');
+  body.append(message, canvasBox, note, source);
   if (!existingRoot) {
     root.append(body);
     parent.append(root);
   }
-  const card: Card = { id, root, title: h, body, canvasBox, canvas, message, note, hidden: new Set() };
+  const card: Card = { id, root, title: h, body, canvasBox, canvas, message, note, source, hidden: new Set() };
   cards.set(id, card);
   return card;
 }
@@ -313,9 +316,15 @@ function render(c: Card, p: PanelData): void {
   if (p.error) {
     c.message.classList.add('error');
     c.message.append(el('span', 'codicon codicon-error'), el('strong', undefined, ` ${p.error.errorType}: `), el('span', undefined, p.error.message));
+  } else if (p.missing && p.source === 'built-in') {
+    c.message.classList.add('info');
+    c.message.append(el('span', 'codicon codicon-info'), el('span', undefined, ' Not in the built-in series; needs: '), el('code', undefined, p.missing));
   } else if (p.missing) {
     c.message.classList.add('info');
     c.message.append(el('span', 'codicon codicon-info'), el('span', undefined, ' No data for this application. Turn on: '), el('code', undefined, p.missing));
+  } else if (p.series.length === 0 && p.source === 'built-in') {
+    c.message.classList.add('info');
+    c.message.append(el('span', undefined, 'Not reported by this application yet (–).'));
   } else if (p.series.length === 0) {
     c.message.classList.add('info');
     c.message.append(el('span', undefined, 'The query returned no series.'));
@@ -324,6 +333,9 @@ function render(c: Card, p: PanelData): void {
   show(c.message, c.message.childNodes.length > 0);
   c.note.textContent = p.note ?? '';
   show(c.note, !!p.note);
+  c.source.textContent = p.source === 'built-in' ? 'Source: built-in series (REST figures polled by the extension)' : 'Source: Prometheus';
+  show(c.source, true);
+  c.root.dataset.source = p.source ?? 'prometheus';
   c.root.title = p.queries.join('\n');
 
   const drawable = !p.missing && !p.error && p.series.length > 0;
@@ -357,6 +369,9 @@ function renderInvalid(c: Card): void {
   c.message.className = 'panel-message error';
   show(c.message, true);
   show(c.note, false);
+  // Whose data it was is not known either: the panel names no source.
+  show(c.source, false);
+  delete c.root.dataset.source;
 }
 
 /** Re-reads the theme's colours into every chart (body class changes on a theme switch). */
@@ -432,6 +447,16 @@ function onData(d: DataParams): void {
     else renderInvalid(c);
   }
   const steps = [...new Set(d.panels.filter((p) => !p.missing).map((p) => p.stepSeconds))];
+  // Only panels that passed their check say where their data comes from.
+  const valid = d.panels.filter(isPanelData);
+  if (valid.length > 0 && valid.every((p) => p.source === 'built-in')) {
+    const every = steps.filter((s) => s > 0);
+    setStatus(
+      ['built-in series: no Prometheus has this application', every.length ? `a point every ${every.join('/')} s` : 'first point', `updated ${fmtTime(d.fetchedAt, true, false)}`, RANGE_TEXT[d.range]],
+      d.problem,
+    );
+    return;
+  }
   setStatus(
     [
       d.profiles.length ? `profile ${d.profiles.join(', ')}` : 'no Spark metrics found for this application',

@@ -171,6 +171,8 @@ function drawOverlays(d: CompareData): void {
     const card = el('section', 'panel');
     card.dataset.overlay = o.id;
     card.append(el('h3', undefined, o.title));
+    // Which source the overlay shows: Prometheus, or the extension's built-in series.
+    card.append(el('div', 'source', o.source === 'built-in' ? 'built-in series (REST figures polled by the extension)' : 'Prometheus'));
     const chartBox = el('div', 'chart-box');
     const canvas = el('canvas');
     canvas.setAttribute('role', 'img');

@@ -12,8 +12,9 @@
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FeatureContext } from '../../featureContext';
+import { isAlive } from '../../launcher/processes';
+import { runEventLogDir } from '../../launcher/runPaths';
 import type { RunRecord } from '../../store/runs';
 import type { RunFileOptions } from '../runFile/runFile';
 import { cacheCallNear, CacheVariant } from '../../model/compareView';
@@ -30,28 +31,6 @@ export interface MeasureResult {
   readonly impact?: CacheImpact;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The folder Run File with Observability writes event logs to (as runFile.ts decides it). */
-function eventLogDir(f: FeatureContext): string {
-  const run = f.config.value.run;
-  const conf = run.extraConf['spark.eventLog.dir'] ?? '';
-  if (conf.startsWith('file:')) {
-    try {
-      return fileURLToPath(conf);
-    } catch {
-      /* fall through */
-    }
-  }
-  return run.eventLogDir || path.join(f.context.globalStorageUri.fsPath, 'eventlog');
-}
 
 /** A Run File with Observability run as the measurement sees it. */
 function startedRun(rec: RunRecord): StartedRun {
@@ -61,7 +40,7 @@ function startedRun(rec: RunRecord): StartedRun {
       if (rec.exitCode !== undefined) {
         clearInterval(t);
         resolve(rec.exitCode);
-      } else if (rec.pid === undefined || !alive(rec.pid)) {
+      } else if (rec.pid === undefined || !isAlive(rec.pid)) {
         // Never started, or gone without a close event: give 'close' a moment, then call it failed.
         setTimeout(() => {
           clearInterval(t);
@@ -124,7 +103,7 @@ async function measure(f: FeatureContext, host: CompareHost, uriArg: unknown, li
   const where = `${path.basename(file)}:${t.call.line + 1}`;
   const callText = `${t.call.receiver}.${t.call.kind}()`.replace(/\.sqlCacheTable\(\)$/, '');
   const n = f.config.value.measureCacheImpactRuns;
-  const logDir = eventLogDir(f);
+  const logDir = runEventLogDir(f.config.value.run, f.context.globalStorageUri.fsPath);
 
   const start = async (variant: CacheVariant): Promise<StartedRun | undefined> => {
     const options: RunFileOptions = {
@@ -149,6 +128,12 @@ async function measure(f: FeatureContext, host: CompareHost, uriArg: unknown, li
             store: f.store,
             start,
             eventLogDir: logDir,
+            ensureHistory: async () => {
+              const r = await vscode.commands.executeCommand<{ state: string; error?: string } | undefined>(Command.EnsureHistoryServer);
+              if (!r || r.state === 'running' || r.state === 'covered') return undefined;
+              if (r.state === 'failed') return `the extension could not start one: ${r.error}`;
+              return r.state === 'off' ? 'sparkObservatory.history.startOwn is off' : `no event log in ${logDir}`;
+            },
             signal: ctl.signal,
             progress: (message, done, total) => {
               const pct = (done / total) * 100;

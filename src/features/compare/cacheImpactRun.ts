@@ -36,6 +36,11 @@ export interface MeasureDeps {
   readonly start: (variant: CacheVariant, index: number) => Promise<StartedRun | undefined>;
   /** The folder the runs write their event logs to (spark.eventLog.dir). */
   readonly eventLogDir?: string;
+  /**
+   * Asks for a History Server over that folder (the extension starts its own where none reads
+   * it), after each run: resolves when one serves it, or with why none will.
+   */
+  readonly ensureHistory?: () => Promise<string | undefined>;
   readonly signal?: AbortSignal;
   readonly progress?: (message: string, done: number, total: number) => void;
   /** How long the History Server may take to list a finished run (its update interval is 10 s by default). */
@@ -168,6 +173,7 @@ export async function measureCacheImpact(deps: MeasureDeps, runsPerVariant: numb
     if (!appId && fresh.length === 0) {
       throw new MeasureFailed(`${label}: its application was not found: no new event log in ${deps.eventLogDir ?? '(no event-log folder)'} and no driver seen on its UI port`);
     }
+    const noHistory = deps.ensureHistory ? await deps.ensureHistory() : undefined;
     deps.progress?.(`${label}: waiting for the History Server to list ${appId ?? 'it'}…`, i + 0.5, plan.length);
     const deadline = now() + (deps.historyTimeoutMs ?? 120_000);
     const checked = new Set<string>();
@@ -180,8 +186,9 @@ export async function measureCacheImpact(deps: MeasureDeps, runsPerVariant: numb
         for (const id of fresh) {
           const e = listed(id);
           if (!e || checked.has(id)) continue;
-          checked.add(id);
+          // A read that timed out (the History Server still replaying the log) is tried again.
           const env = await store.reads.environment(e.key).catch(() => undefined);
+          if (env) checked.add(id);
           if (env && env.sparkProperties['spark.ui.port'] === portOf(run.requestedUiUrl)) appId = id;
         }
       }
@@ -189,10 +196,17 @@ export async function measureCacheImpact(deps: MeasureDeps, runsPerVariant: numb
       if (key && appId) break;
       if (now() > deadline) {
         throw new MeasureFailed(
-          `${label}: no History Server lists ${appId ?? 'its application'} as finished. Measure Cache Impact reads finished runs from a History Server: ` +
-          `run one over ${deps.eventLogDir ?? 'the runs\' event-log folder'} (spark.history.fs.logDirectory), or point sparkObservatory.run.eventLogDir at its folder.`,
+          `${label}: no History Server lists ${appId ?? 'its application'} as finished${noHistory ? ` (${noHistory})` : ''}. Measure Cache Impact reads finished runs from a History Server: ` +
+          `turn on sparkObservatory.history.startOwn, run one over ${deps.eventLogDir ?? 'the runs\' event-log folder'} (spark.history.fs.logDirectory), or point sparkObservatory.run.eventLogDir at its folder.`,
         );
       }
+      await sleep(pollMs, signal);
+    }
+    // The History Server replays a finished application's event log at its first read, which on
+    // a busy machine outlasts a request's timeout: read it once here (retrying until the
+    // deadline), so the comparison's reads find it loaded.
+    while (!(await store.reads.environment(key).then(() => true, () => false)) && now() <= deadline) {
+      check();
       await sleep(pollMs, signal);
     }
     done.push({ variant, appId, key, exitCode: code });

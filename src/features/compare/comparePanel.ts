@@ -385,6 +385,8 @@ export function registerCompare(f: FeatureContext): CompareHost {
   f.context.subscriptions.push(
     host,
     vscode.commands.registerCommand(Command.CompareRuns, async (arg1?: unknown, arg2?: unknown) => {
+      // Finished Run-File runs are listed by a History Server: the extension's own, where none reads them.
+      if (arg1 === undefined) await vscode.commands.executeCommand(Command.EnsureHistoryServer).then(undefined, () => undefined);
       const groups = await resolveGroups(f.store, arg1, arg2);
       return groups ? host.open({ a: { keys: groups.a }, b: { keys: groups.b } }) : undefined;
     }),

@@ -2,8 +2,9 @@
  * One application's Prometheus dashboard (F3), host side: a webview panel opened from the palette
  * or from an application in the tree, restored after a reload by the serializer (dashboardHost.ts;
  * no retainContextWhenHidden: the webview persists its own small state and the host resends
- * data). The host fetches, through the store's Prometheus client and dashboardQueries.ts, and
- * posts data; the webview never touches the network.
+ * data). The store reads the data (store/dashboardFeed.ts: Prometheus where it has the
+ * application, else the store's built-in series, each panel naming its source); the panel posts
+ * what the feed publishes, and the webview never touches the network.
  *
  * The panel follows its application in the store, not a timer: until a source lists it (after a
  * reload the store starts empty) the panel says so and waits for the store's change events; it

@@ -17,6 +17,7 @@ import { findSparkSubmit, FoundSparkSubmit } from '../../launcher/sparkSubmit';
 import { anyFreePort, firstFreePort } from '../../launcher/freePort';
 import { interpreterEnv } from '../../launcher/pythonPaths';
 import { appIdFromSparkLog, recordedArgs, submittedConfs } from '../../model/runHistory';
+import { runEventLogDir } from '../../launcher/runPaths';
 import type { RunRecord, RunRegistry } from '../../store/runs';
 import type { Config } from '../../config';
 import { pruneRunStorage, RunStorage } from './retention';
@@ -106,7 +107,7 @@ export class RunFileCommand implements vscode.Disposable {
       this.f.log.warn(`every driver port of the discovery range is taken; the run uses ${uiPort}, which discovery does not probe`);
     }
     const storage = this.f.context.globalStorageUri.fsPath;
-    const eventLogDir = settings.eventLogDir || path.join(storage, 'eventlog');
+    const eventLogDir = runEventLogDir(settings, storage);
     const runsDir = path.join(storage, 'runs');
     mkdirSync(eventLogDir, { recursive: true });
     mkdirSync(runsDir, { recursive: true });
@@ -161,6 +162,9 @@ export class RunFileCommand implements vscode.Disposable {
         if (run.rec) this.runs.update(run.rec, { exitCode: code, endedAt: Date.now() });
         if (run.rec) this.terminals.delete(run.rec.id);
         void this.f.store.refresh();
+        // The run stays in the tree, comparable, with its hints: a History Server over its event
+        // log is needed now (the extension starts Spark's own where none reads the folder).
+        void vscode.commands.executeCommand(Command.EnsureHistoryServer, { sparkSubmit: found.sparkHome ? path.join(found.sparkHome, 'bin', 'spark-submit') : found.path }).then(undefined, (e: unknown) => this.f.log.warn(`History Server: ${String(e)}`));
         void this.prune();
       },
     });
