@@ -24,9 +24,14 @@ export default tseslint.config(
     },
   },
   {
-    // features never fetch; all HTTP goes through sources/http.ts.
+    // Views never fetch: they subscribe to the store, which owns every read (sources/ is its alone).
     files: ['src/features/**/*.ts', 'src/ui/**/*.ts', 'webview/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['axios', 'http', 'https', 'node:http', 'node:https'] }] },
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['axios', 'http', 'https', 'node:http', 'node:https'],
+        patterns: [{ group: ['**/sources/*', '**/sources'], message: 'Views read through the store (src/store/), never a source.' }],
+      }],
+    },
   },
   {
     files: ['scripts/**/*.mjs', 'scripts/**/*.js', 'test/**/*.js'],

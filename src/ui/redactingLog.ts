@@ -4,7 +4,7 @@
  * wrapper at the boundary, so no feature has to remember.
  */
 import type * as vscode from 'vscode';
-import { redact } from '../sources/http';
+import { redact } from '../model/redaction';
 
 const WRITERS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine', 'replace']);
 
