@@ -173,14 +173,12 @@ describe('rules: all of them', () => {
     assert.deepEqual(allFindings(input, parseDisabledRules(['spill', 'executorSizing', 'nonsense', 3])).map((f) => f.rule), ['failedTasks']);
   });
 
-  test('10,000 executors over the GC and storage thresholds: one finding each, placed in linear time', () => {
+  test('10,000 executors over the GC and storage thresholds: one finding each (not one per executor), both placed', () => {
     const executors = Array.from({ length: 10_000 }, (_, i) => executor({ id: String(i), totalDurationMs: 600_000, totalGCTimeMs: 120_000, memoryUsed: 2_000_000_000 }));
     const findings = allFindings({ executors });
     assert.deepEqual(findings.map((f) => f.rule).sort(), ['gcPressure', 'storageMemoryFull']);
-    const t0 = performance.now();
     const { placed } = placeFindings({ findings, mapPath: (p) => p, anchor: { file: '/w/job.py', line: 3 }, executors, cachedDatasets: [] });
-    assert.equal(placed.length, 2);
-    assert.ok(performance.now() - t0 < 200, 'one map of the executors, not a search per finding');
+    assert.deepEqual(placed.map((p) => [p.finding.rule, p.line]).sort(), [['gcPressure', 3], ['storageMemoryFull', 3]]);
   });
 
   test('the README\'s rules table is the rules\' own documentation, and the setting\'s enum lists every rule', () => {
