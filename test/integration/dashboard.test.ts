@@ -199,7 +199,14 @@ describe('dashboard against the real Prometheus scraping the cached seed job', (
       await feedStore.refresh();
       feed.setRequest({ range: '5m', widths: { default: 600 }, customQuery: '', queryOverrides: {}, scrapeIntervalSetting: 0 });
       feed.setActive(true);
-      const first = await waitFor(async () => feed.last?.data.panels.find((p) => p.id === 'storageMemory' && p.series.length > 0) && feed.last, { what: 'the feed\'s first data', timeoutMs: 60_000, intervalMs: 500 });
+      // A young application has a point or two: refresh until the settled part below can hold three.
+      const first = await waitFor(
+        async () => {
+          await feed.refresh();
+          return feed.last?.data.panels.find((p) => p.id === 'storageMemory' && p.series.some((x) => x.x.length >= 6)) && feed.last;
+        },
+        { what: 'the feed\'s first data, six points or more', timeoutMs: 120_000, intervalMs: 1000 },
+      );
       const firstEnd = first.data.end / 1000;
       // The next refresh, once Prometheus has moved on by a scrape: only the steps after firstEnd.
       const before = ranges.length;
