@@ -44,8 +44,8 @@ export interface RunAggregate {
   readonly peakJvmHeapBytes?: number;
   /** Σ over worker JVMs of peak OnHeapStorageMemory + OffHeapStorageMemory (see aggregateRun). */
   readonly peakStorageMemoryBytes?: number;
-  /** Σ over cached datasets of memoryUsed + diskUsed, as of the snapshot. */
-  readonly cachedBytes: number;
+  /** Σ over cached datasets of memoryUsed + diskUsed, as of the snapshot; undefined when the source does not report storage (a History Server). */
+  readonly cachedBytes?: number;
   /** Σ stage.numCompleteTasks. */
   readonly tasks: number;
   /** Σ stage.numFailedTasks. */
@@ -73,7 +73,7 @@ export function aggregateRun(
   app: Application,
   executors: readonly Executor[],
   stages: readonly Stage[],
-  datasets: readonly CachedDataset[],
+  datasets: readonly CachedDataset[] | undefined,
   jobs?: readonly Job[],
 ): RunAggregate {
   let executorRunTimeMs = 0, cpuNs = 0, gcTimeMs = 0, inputBytes = 0, outputBytes = 0, shuffleReadBytes = 0;
@@ -102,7 +102,7 @@ export function aggregateRun(
     }
   }
   const wallTimeMs = app.durationMs ?? (app.startTime !== undefined && app.endTime !== undefined ? app.endTime - app.startTime : undefined);
-  const cachedBytes = datasets.reduce((sum, d) => sum + d.memoryUsed + d.diskUsed, 0);
+  const cachedBytes = datasets?.reduce((sum, d) => sum + d.memoryUsed + d.diskUsed, 0);
   return {
     appId: app.id, name: app.name, wallTimeMs, jobTimeMs: jobTime(app, jobs), executorRunTimeMs,
     cpuTimeMs: cpuTimeReported(stages, app.sparkVersion) ? cpuNs / 1e6 : undefined, gcTimeMs,

@@ -55,7 +55,8 @@ function defined<T extends object>(o: T): T {
  */
 export function buildComparison(a: Side, b: Side, overlay: { overlays: OverlayData[]; note?: string } = { overlays: [] }): Comparison {
   if (a.runs.length === 0 || b.runs.length === 0) throw new Error('each side needs a run');
-  const runs = (s: Side) => s.runs.map((r) => aggregateRun(r.app, r.executors, r.stages, r.datasets, r.jobs));
+  // A History Server lists no cached datasets unless the run logged block updates: an empty list there is not a figure.
+  const runs = (s: Side) => s.runs.map((r) => aggregateRun(r.app, r.executors, r.stages, r.datasets.length > 0 || r.servedBy !== 'History Server' ? r.datasets : undefined, r.jobs));
   const runsA = runs(a);
   const runsB = runs(b);
   const aggA = medianAggregate(runsA);
