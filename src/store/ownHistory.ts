@@ -42,6 +42,8 @@ export type EnsureResult =
 
 export class OwnHistoryServer {
   private server: RunningHistoryServer | undefined;
+  /** The folder the running server reads (the Run-File folder when it started). */
+  private folder: string | undefined;
   private starting: Promise<EnsureResult> | undefined;
   private lastNeededAt = 0;
   private startedOnce = false;
@@ -67,6 +69,12 @@ export class OwnHistoryServer {
    */
   ensure(o: { fresh?: boolean } = {}): Promise<EnsureResult> {
     this.lastNeededAt = this.now();
+    // Runs now log elsewhere (run.eventLogDir or extraConf changed): a server over the old
+    // folder would list runs that are no longer the Run-File ones, and never the new ones.
+    if (this.server && this.folder !== this.deps.logDir()) {
+      if (!this.starting) this.starting = this.stop().then(() => this.decideAndStart(true)).finally(() => (this.starting = undefined));
+      return this.starting;
+    }
     if (this.server) return Promise.resolve({ state: 'running', url: this.server.url });
     if (!this.starting) this.starting = this.decideAndStart(o.fresh ?? true).finally(() => (this.starting = undefined));
     return this.starting;
@@ -144,6 +152,7 @@ export class OwnHistoryServer {
         return { state: 'failed', error: 'the window closed' };
       }
       this.server = s;
+      this.folder = folder;
       this.startedOnce = true;
       this.lastNeededAt = this.now();
       void s.exited.then(() => {

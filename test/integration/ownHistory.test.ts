@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHttpClient } from '../../src/sources/http';
@@ -90,10 +90,10 @@ async function runFile(uiPort: number, extra: { disable?: number[] } = {}): Prom
   };
 }
 
-function manager(store: Store, idleMs = 600_000, now?: () => number): OwnHistoryServer {
+function manager(store: Store, idleMs = 600_000, now?: () => number, logDir = () => eventLogDir): OwnHistoryServer {
   return new OwnHistoryServer({
     store,
-    logDir: () => eventLogDir,
+    logDir,
     workDir: join(tmp, 'history-server'),
     sparkHome: async () => dirname(dirname(v.sparkSubmit)),
     enabled: () => true,
@@ -290,6 +290,34 @@ describe('local work with nothing but pyspark', () => {
     } finally {
       await own3.stop();
       store3.dispose();
+    }
+  });
+
+  test('runs now log to another folder: the next need stops ours over the old one and starts one over the new', async () => {
+    // The new folder holds one of the runs' logs (a copy), the old one all of them.
+    const other = join(tmp, 'eventlog-elsewhere');
+    mkdirSync(other);
+    const one = readdirSync(eventLogDir).find((n) => !n.startsWith('.'))!;
+    cpSync(join(eventLogDir, one), join(other, one), { recursive: true });
+    let folder = eventLogDir;
+    const store4 = localStore([]);
+    const own4 = manager(store4, 600_000, undefined, () => folder);
+    try {
+      assert.equal((await own4.ensure()).state, 'running');
+      const first = { pid: own4.pid!, url: own4.url! };
+      const listed = async (url: string) => (await getJson<{ id: string }[]>(`${url}/api/v1/applications?limit=1000`)).map((a) => a.id).sort();
+      const before = await waitFor(async () => { const l = await listed(first.url); return l.length >= 2 ? l : undefined; }, { what: 'the first server to list the runs', timeoutMs: 60_000 });
+      folder = other;
+      assert.equal((await own4.ensure()).state, 'running');
+      assert.notEqual(own4.pid, first.pid, 'a new server');
+      assert.equal(isGroupAlive(first.pid), false, 'the old one is gone');
+      const after = await waitFor(async () => { const l = await listed(own4.url!); return l.length > 0 ? l : undefined; }, { what: 'the new server to list the copied run', timeoutMs: 60_000 });
+      assert.equal(after.length, 1);
+      assert.ok(before.includes(after[0]), `${after[0]} is one of ${before.join(', ')}`);
+      assert.deepEqual(store4.allSources().filter((s) => s.config.origin === 'own').map((s) => s.config.url), [own4.url]);
+    } finally {
+      await own4.stop();
+      store4.dispose();
     }
   });
 });

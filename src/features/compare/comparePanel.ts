@@ -343,7 +343,14 @@ function pickMany<T extends vscode.QuickPickItem & { readonly key: string }>(ite
       resolve(keys && keys.length > 0 ? keys : undefined);
       qp.dispose();
     };
-    qp.onDidAccept(() => finish((qp.selectedItems.length > 0 ? qp.selectedItems : qp.activeItems.slice(0, 1)).map((i) => i.key)));
+    // A multi-select pick has no highlighted row until the arrows move: Enter after typing takes
+    // the first run the filter shows (its text in the label, description or detail).
+    const firstShown = (): T[] => {
+      const q = qp.value.trim().toLowerCase();
+      const hit = items.find((i) => !q || [i.label, i.description, i.detail].some((t) => t?.toLowerCase().includes(q)));
+      return hit ? [hit] : [];
+    };
+    qp.onDidAccept(() => finish((qp.selectedItems.length > 0 ? qp.selectedItems : qp.activeItems.length > 0 ? qp.activeItems.slice(0, 1) : firstShown()).map((i) => i.key)));
     qp.onDidHide(() => finish(undefined));
     qp.show();
   });

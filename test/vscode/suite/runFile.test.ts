@@ -229,8 +229,9 @@ describe('Run File: interpreters, Stop, deactivate and history', function () {
         return api.store.applications().find((e) => e.app.id === r.appId && e.via === 'history' && e.app.state === 'completed');
       }, 180_000).catch((e: Error) => {
         const seen = api.store.applications().filter((x) => x.app.id === r.appId).map((x) => `${x.via} ${x.app.state} stale=${x.stale}`);
-        const sources = api.store.allSources().map((x) => `${x.config.url} ${x.kind} ${x.status} ${x.error?.message ?? ''} ${x.apps.length} apps`);
-        throw new Error(`${e.message}; the store has it as [${seen.join(', ')}]; sources: ${sources.join(' | ')}`);
+        const sources = api.store.allSources().map((x) => `${x.config.url} ${x.kind} ${x.status} ${x.error?.message ?? ''} ${x.apps.length} apps, ok ${x.lastOkAt ? Math.round((Date.now() - x.lastOkAt) / 1000) : '–'} s ago`);
+        const configured = JSON.stringify(vscode.workspace.getConfiguration('sparkObservatory').get('sources'));
+        throw new Error(`${e.message}; the store has it as [${seen.join(', ')}]; sources: ${sources.join(' | ')}; configured: ${configured}`);
       });
     }
     const history = api.store.runs.all().filter((r) => r.file === SRC && r.appId);
