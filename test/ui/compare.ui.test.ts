@@ -199,7 +199,7 @@ describe('comparison webview in the workbench', () => {
       const frame = await webviewFrame(page, 'Compare: seed-plain ↔ seed-cached', 90_000);
       const s = await waitFor(async () => {
         const t = await tableState(frame);
-        return t.rows.length === 15 && t.charts.length === 3 && t.charts.every((c) => c.painted > 300) ? t : undefined;
+        return t.rows.length === 16 && t.charts.length === 3 && t.charts.every((c) => c.painted > 300) ? t : undefined;
       }, { what: 'the restored table and three painted charts', timeoutMs: 90_000 });
       assert.equal(s.rows[0].cells[0], 'Wall time');
       const header = (side: 'a' | 'b') => frame.evaluate((x) => [document.getElementById(`${x}-name`)?.textContent, document.getElementById(`${x}-meta`)?.textContent], side);
