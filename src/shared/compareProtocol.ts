@@ -11,38 +11,55 @@ export const VERDICTS = ['better', 'worse', 'same', 'neutral', 'noise'] as const
 export const EXPORT_FORMATS = ['markdown', 'csv'] as const;
 export const EXPORT_TARGETS = ['clipboard', 'file'] as const;
 
-/** One side of the comparison: who it is and where its figures come from. */
-export interface CompareRunInfo {
-  readonly name: string;
-  readonly appId: string;
+const isRunInfo = v.object({
+  name: v.str(2000),
+  appId: v.str(2000),
   /** Epoch ms. */
-  readonly startTime?: number;
-  readonly wallTimeMs?: number;
+  startTime: v.optional(v.num),
+  wallTimeMs: v.optional(v.num),
   /** First job submitted → last job completed (median over the side's runs). */
-  readonly jobTimeMs?: number;
+  jobTimeMs: v.optional(v.num),
   /** `History Server`, `live driver`. */
-  readonly servedBy: string;
+  servedBy: v.str(200),
   /** How many runs the side's medians are of. */
-  readonly runs: number;
+  runs: v.num,
   /** What this side is, e.g. `without the cache at job.py:18`. */
-  readonly role?: string;
-}
+  role: v.optional(v.str(2000)),
+});
+/** One side of the comparison: who it is and where its figures come from. */
+export type CompareRunInfo = Infer<typeof isRunInfo>;
 
+const isSpread = v.object({ n: v.num, median: v.num, min: v.num, max: v.num });
+const isRow = v.object({
+  metric: v.str(100),
+  label: v.str(200),
+  unit: v.oneOf(COMPARE_UNITS),
+  a: v.optional(v.num),
+  b: v.optional(v.num),
+  /** Each side's runs: count, median, min, max. */
+  aSpread: v.optional(isSpread),
+  bSpread: v.optional(isSpread),
+  difference: v.optional(v.num),
+  percentChange: v.optional(v.num),
+  rip: v.optional(v.num),
+  lowerIsBetter: v.bool,
+  verdict: v.optional(v.oneOf(VERDICTS)),
+});
 /** model/compare's ComparisonRow, as it crosses the boundary (undefined fields are left out). */
-export type CompareRowData = Omit<ComparisonRow, 'metric'> & { readonly metric: string };
+export type CompareRowData = Infer<typeof isRow>;
+// The row the model computes is the row the webview validates (metric ids widen to string).
+const _rowsAgree: (r: ComparisonRow) => CompareRowData = (r) => r;
+void _rowsAgree;
 
-export interface StageFiguresData {
-  readonly count: number;
-  readonly durationMs: number;
-  readonly executorRunTimeMs: number;
-}
-
-export interface CompareStageData {
-  readonly callSite: string;
-  readonly placeable: boolean;
-  readonly a?: StageFiguresData;
-  readonly b?: StageFiguresData;
-}
+const isStageFigures = v.object({ count: v.num, durationMs: v.num, executorRunTimeMs: v.num });
+export type StageFiguresData = Infer<typeof isStageFigures>;
+const isStage = v.object({
+  callSite: v.str(),
+  placeable: v.bool,
+  a: v.optional(isStageFigures),
+  b: v.optional(isStageFigures),
+});
+export type CompareStageData = Infer<typeof isStage>;
 
 const isXY = v.object({ x: v.array(v.num, 20_000), y: v.array(v.numOrNull, 20_000) });
 const isOverlayData = v.object({
@@ -58,88 +75,40 @@ const isOverlayData = v.object({
 /** One overlaid chart: both runs' series on seconds since each run started. */
 export type OverlayData = Infer<typeof isOverlayData>;
 
-/** Host → webview: everything the panel shows. */
-export interface CompareData {
-  readonly a: CompareRunInfo;
-  readonly b: CompareRunInfo;
-  readonly rows: readonly CompareRowData[];
+const isCompareData = v.object({
+  a: isRunInfo,
+  b: isRunInfo,
+  rows: v.array(isRow, 100),
   /** Stages matched by call site first, then those of one run only. */
-  readonly stages: readonly CompareStageData[];
-  readonly overlays: readonly OverlayData[];
+  stages: v.array(isStage, 5000),
+  overlays: v.array(isOverlayData, 20),
   /** Why there is no overlay (no Prometheus, no series for a run), when there is none. */
-  readonly overlayNote?: string;
+  overlayNote: v.optional(v.str()),
   /** Figures the sources could not give, and why (e.g. peaks not in the event log). */
-  readonly notes: readonly string[];
-}
-
-const isRunInfo = v.object({
-  name: v.str(2000),
-  appId: v.str(2000),
-  startTime: v.optional(v.num),
-  wallTimeMs: v.optional(v.num),
-  jobTimeMs: v.optional(v.num),
-  servedBy: v.str(200),
-  runs: v.num,
-  role: v.optional(v.str(2000)),
+  notes: v.array(v.str(), 50),
 });
-const isStageFigures = v.object({ count: v.num, durationMs: v.num, executorRunTimeMs: v.num });
-const isSpread = v.object({ n: v.num, median: v.num, min: v.num, max: v.num });
+/** Host → webview: everything the panel shows. */
+export type CompareData = Infer<typeof isCompareData>;
 
-export const CompareDataMessage = new IpcMessageType<CompareData>(
-  'compare/data',
-  typed(v.object({
-    a: isRunInfo,
-    b: isRunInfo,
-    rows: v.array(v.object({
-      metric: v.str(100),
-      label: v.str(200),
-      unit: v.oneOf(COMPARE_UNITS),
-      a: v.optional(v.num),
-      b: v.optional(v.num),
-      aSpread: v.optional(isSpread),
-      bSpread: v.optional(isSpread),
-      difference: v.optional(v.num),
-      percentChange: v.optional(v.num),
-      rip: v.optional(v.num),
-      lowerIsBetter: v.bool,
-      verdict: v.optional(v.oneOf(VERDICTS)),
-    }), 100),
-    stages: v.array(v.object({
-      callSite: v.str(),
-      placeable: v.bool,
-      a: v.optional(isStageFigures),
-      b: v.optional(isStageFigures),
-    }), 5000),
-    overlays: v.array(isOverlayData, 20),
-    overlayNote: v.optional(v.str()),
-    notes: v.array(v.str(), 50),
-  })),
-);
+export const CompareDataMessage = new IpcMessageType<CompareData>('compare/data', typed(isCompareData));
 
-/** One side as the panel is asked for it: one application, or several runs of one variant (Measure Cache Impact). */
-export interface CompareSideState {
-  /** Store keys (`group|appId`) of the side's runs. */
-  readonly keys: readonly string[];
-  /** What the side is, e.g. `without df1.cache() at seed.py:34`. */
-  readonly role?: string;
-}
-
-/** What the comparison webview persists with setState and the serializer hands back after a reload. */
-export interface CompareState {
-  readonly a: CompareSideState;
-  readonly b: CompareSideState;
-  /** The column names of the exported RIP table (`Without cache`, `With cache`); the sides' names otherwise. */
-  readonly ripLabels?: { readonly a: string; readonly b: string };
-}
 const isCompareSide = v.object({
+  /** Store keys (`group|appId`) of the side's runs. */
   keys: v.array(v.str(1000), 20, 1),
+  /** What the side is, e.g. `without df1.cache() at seed.py:34`. */
   role: v.optional(v.str(2000)),
 });
-export const isCompareState = typed<CompareState>(v.object({
+/** One side as the panel is asked for it: one application, or several runs of one variant (Measure Cache Impact). */
+export type CompareSideState = Infer<typeof isCompareSide>;
+const isCompareStateObject = v.object({
   a: isCompareSide,
   b: isCompareSide,
+  /** The column names of the exported RIP table (`Without cache`, `With cache`); the sides' names otherwise. */
   ripLabels: v.optional(v.object({ a: v.str(200), b: v.str(200) })),
-}));
+});
+/** What the comparison webview persists with setState and the serializer hands back after a reload. */
+export type CompareState = Infer<typeof isCompareStateObject>;
+export const isCompareState = typed<CompareState>(isCompareStateObject);
 
 /** Host → webview: the comparison's state, for the webview to save (on ready and when it changes). */
 export const CompareStateMessage = new IpcMessageType<CompareState>('compare/state', isCompareState);
