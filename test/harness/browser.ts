@@ -240,7 +240,11 @@ export async function viewContent(page: Page, viewName: string): Promise<{ rows:
   const pane = viewPane(page, viewName);
   const rows = await treeRows(page, viewName);
   const welcomeEl = pane.locator('.pane-body.welcome .welcome-view-content');
-  const welcome = (await welcomeEl.count()) > 0 && (await welcomeEl.first().isVisible()) ? (await welcomeEl.first().innerText()).replace(/\s+/g, ' ').trim() : '';
+  // The welcome text may go between the check and the read (the first poll's rows replace it):
+  // a short read that gives up, not Playwright's 30 s wait for an element that is gone.
+  const welcome = (await welcomeEl.count()) > 0 && (await welcomeEl.first().isVisible())
+    ? ((await welcomeEl.first().innerText({ timeout: 1000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ').trim()
+    : '';
   return { rows, welcome };
 }
 

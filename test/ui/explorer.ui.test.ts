@@ -85,7 +85,9 @@ describe('the Spark view over a real Spark', () => {
 
   it("shows the running application's name in the Spark view", async () => {
     await screenshotOnFailure(page, 'explorer-app', async () => {
-      const row = await waitForTreeRow(page, /seed-cached\s*RUNNING/, 'Applications', 120_000);
+      // Prometheus may list the application before the driver's own answer does ("(Prometheus
+      // only)"): wait for the driver's figures.
+      const row = await waitForTreeRow(page, /seed-cached\s*RUNNING · .* · 2 cores · 4\.3\.0/, 'Applications', 120_000);
       assert.match(row, /seed-cached\s*RUNNING · .* · 2 cores · 4\.3\.0/);
     });
   });

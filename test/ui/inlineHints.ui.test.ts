@@ -141,7 +141,8 @@ describe('inline hints in the workbench', () => {
       const stages = (await (await fetch(`${uiUrl}/api/v1/applications/${app}/stages`)).json()) as { diskBytesSpilled: number }[];
       const disk = stages.reduce((s, x) => s + x.diskBytesSpilled, 0);
       // The work is done, so Spark's total is final: a hint showing it comes from a poll after the last stage.
-      return hints.length === 1 && hints[0].text.includes(` · spill ${formatBytes(disk)} ⚠`) ? { ended: false, disk } : undefined;
+      // Not "(running)": the store reads the job's end (and its last stage) at the poll after it.
+      return hints.length === 1 && hints[0].text.includes(` · spill ${formatBytes(disk)} ⚠`) && !hints[0].text.includes('(running)') ? { ended: false, disk } : undefined;
     }, { what: 'the hint with the run\'s final figures', timeoutMs: 300_000, intervalMs: 1000 }).catch(() => ({ ended: false, disk: -1 }));
     if (live.ended) {
       const shot = await screenshot(page, 'inline-hints-failed');
