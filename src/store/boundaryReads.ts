@@ -37,7 +37,7 @@ const FINAL_STAGE = new Set<Stage['status']>(['COMPLETE', 'SKIPPED', 'FAILED']);
 const stageKey = (s: Stage) => `${s.stageId}.${s.attemptId}`;
 
 /** Which job and stage ids to read one by one (pure: tested without a driver). */
-export function boundaryIds(i: Omit<BoundaryInput, 'rest' | 'ref' | 'budget' | 'signal'>): { jobIds: number[]; stageIds: number[] } {
+export function boundaryIds(i: Omit<BoundaryInput, 'rest' | 'ref' | 'budget' | 'signal'>): { jobIds: number[]; stageIds: number[]; optionalStageIds: number[] } {
   const runningNow = new Set(i.running.map((j) => j.jobId));
   const known = new Set(i.jobs.map((j) => j.jobId));
   const jobIds = new Set<number>();
@@ -53,11 +53,13 @@ export function boundaryIds(i: Omit<BoundaryInput, 'rest' | 'ref' | 'budget' | '
   const finalStages = new Set(i.stages.filter((s) => FINAL_STAGE.has(s.status)).map((s) => s.stageId));
   const wasActive = i.stages.filter((s) => s.status === 'ACTIVE' && !activeNow.has(s.stageId)).map((s) => s.stageId);
   const stageIds = new Set<number>(wasActive);
-  // Only jobs that ended: a running job's stages not active yet are pending (they come with the
-  // active list when they start, or by id when their job ends, skipped or not).
-  const jobsOfInterest = i.jobs.filter((j) => jobIds.has(j.jobId));
-  for (const j of jobsOfInterest) for (const id of j.stageIds) if (!finalStages.has(id) && !activeNow.has(id)) stageIds.add(id);
-  return { jobIds: [...jobIds].sort((a, b) => a - b), stageIds: [...stageIds].sort((a, b) => a - b) };
+  // Jobs that ended: every stage of theirs not known final.
+  for (const j of i.jobs.filter((x) => jobIds.has(x.jobId))) for (const id of j.stageIds) if (!finalStages.has(id) && !activeNow.has(id)) stageIds.add(id);
+  // A running job's other stages are pending, or ran between two polls: read when the budget has
+  // room, else when they start (the active list) or when their job ends.
+  const optional = new Set<number>();
+  for (const j of i.running) for (const id of j.stageIds) if (!finalStages.has(id) && !activeNow.has(id) && !stageIds.has(id)) optional.add(id);
+  return { jobIds: [...jobIds].sort((a, b) => a - b), stageIds: [...stageIds].sort((a, b) => a - b), optionalStageIds: [...optional].sort((a, b) => a - b) };
 }
 
 /**
@@ -67,8 +69,10 @@ export function boundaryIds(i: Omit<BoundaryInput, 'rest' | 'ref' | 'budget' | '
  * reads the whole stage list.
  */
 export async function readBoundary(i: BoundaryInput): Promise<BoundaryResult | undefined> {
-  const { jobIds, stageIds } = boundaryIds(i);
-  if (jobIds.length + stageIds.length > i.budget) return undefined;
+  const ids = boundaryIds(i);
+  const { jobIds } = ids;
+  if (jobIds.length + ids.stageIds.length > i.budget) return undefined;
+  const stageIds = [...ids.stageIds, ...ids.optionalStageIds.slice(0, i.budget - jobIds.length - ids.stageIds.length)];
   const [jobs, stages] = await Promise.all([
     Promise.all(jobIds.map(async (id) => parseJobs([parseJsonText(await i.rest.itemText(i.ref, 'job', id, i.signal))]))),
     Promise.all(stageIds.map(async (id) => parseStages(parseJsonText(await i.rest.itemText(i.ref, 'stage', id, i.signal))))),

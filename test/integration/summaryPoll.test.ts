@@ -36,7 +36,7 @@ for (const version of ['4.3.0', '3.5.9']) {
     const paths: string[] = [];
 
     before(async () => {
-      job = await startJob('long_running.py', { master: 'local[2]', name: `summary-${version}`, env: { PYSPARK_VERSION: version, DURATION_SECONDS: '20', ROWS: '20000', PAUSE_SECONDS: '1', HOLD_SECONDS: '120' } });
+      job = await startJob('long_running.py', { master: 'local[2]', name: `summary-${version}`, env: { PYSPARK_VERSION: version, DURATION_SECONDS: '40', ROWS: '20000', PAUSE_SECONDS: '1', HOLD_SECONDS: '120' } });
       appId = (await driverApp(job.uiUrl)).id;
       store = new Store(
         {

@@ -144,14 +144,15 @@ describe('what a boundary reads by id', () => {
     assert.deepEqual(ids.jobIds, [1, 2]);
     // Stages 1 (was active) and 2 (pending, of job 1); stage 5 came with the active list.
     assert.deepEqual(ids.stageIds, [1, 2]);
+    assert.deepEqual(ids.optionalStageIds, []);
   });
 
   test('nothing began or ended but the counters moved: nothing by id', () => {
     const ids = boundaryIds({ jobs: [job(0, 'RUNNING', [0])], stages: [stage(0, 'ACTIVE')], running: [job(0, 'RUNNING', [0])], active: [stage(0, 'ACTIVE')], jobsAll: 1 });
-    assert.deepEqual(ids, { jobIds: [], stageIds: [] });
+    assert.deepEqual(ids, { jobIds: [], stageIds: [], optionalStageIds: [] });
   });
 
-  test('a job that began: its pending stages are not read (they come when they start, or when it ends)', () => {
+  test('a job that began: its other stages are read only when the budget has room (else when they start, or when it ends)', () => {
     const ids = boundaryIds({
       jobs: [job(0, 'RUNNING', [0, 1])],
       stages: [stage(0, 'ACTIVE'), stage(1, 'PENDING')],
@@ -159,7 +160,7 @@ describe('what a boundary reads by id', () => {
       active: [stage(2, 'ACTIVE')],
       jobsAll: 2,
     });
-    // Job 0 ended: it and its stages 0 (was active) and 1 (pending then); job 1's stage 3 waits.
-    assert.deepEqual(ids, { jobIds: [0], stageIds: [0, 1] });
+    // Job 0 ended: it and its stages 0 (was active) and 1 (pending then); job 1's stage 3 is optional.
+    assert.deepEqual(ids, { jobIds: [0], stageIds: [0, 1], optionalStageIds: [3] });
   });
 });
