@@ -93,6 +93,9 @@ export interface SeriesPoints {
  * One application's series: a time column and one column per metric, in typed arrays that grow
  * by doubling up to `maxBytes`, then thin their oldest half. NaN marks "not reported".
  */
+/** Samples closer than this to the previous one are dropped (the shortest refresh is 1 s). */
+export const MIN_SPACING_MS = 500;
+
 export class AppSeries {
   private t: Float64Array;
   private cols: Float64Array[];
@@ -125,9 +128,12 @@ export class AppSeries {
     return this.n > 0 ? this.t[this.n - 1] : undefined;
   }
 
-  /** Adds a sample; one not later than the last is dropped (a clock step back, a repeated poll). */
+  /**
+   * Adds a sample; one less than MIN_SPACING_MS after the last is dropped (a clock step back, a
+   * forced poll right after a scheduled one): the series' resolution is the polls' interval.
+   */
   push(time: number, values: SeriesValues): void {
-    if (this.n > 0 && time <= this.t[this.n - 1]) return;
+    if (this.n > 0 && time < this.t[this.n - 1] + MIN_SPACING_MS) return;
     if (this.n === this.t.length) this.makeRoom();
     const i = this.n++;
     this.t[i] = time;

@@ -10,6 +10,7 @@ import {
   decodeSeries,
   encodeSeries,
   MAX_BYTES_PER_APP,
+  MIN_SPACING_MS,
   sampleOf,
   SeriesBook,
   SERIES_METRICS,
@@ -62,12 +63,14 @@ describe('a sample from the executor and stage lists', () => {
 });
 
 describe('one application\'s series', () => {
-  test('keeps samples in time order; a sample not later than the last is dropped; unreported values are gaps', () => {
+  test('keeps samples in time order; a sample less than MIN_SPACING_MS after the last is dropped; unreported values are gaps', () => {
     const s = new AppSeries();
     s.push(1000, { storageUsed: 1 });
     s.push(2000, { storageUsed: 2, jvmHeapPeak: 7 });
     s.push(2000, { storageUsed: 99 });
     s.push(1500, { storageUsed: 98 });
+    // A forced poll 100 ms after a scheduled one: no point "every 0.1 s".
+    s.push(2000 + MIN_SPACING_MS - 100, { storageUsed: 97 });
     assert.deepEqual(s.points('storageUsed'), { x: [1000, 2000], y: [1, 2] });
     assert.deepEqual(s.points('jvmHeapPeak'), { x: [1000, 2000], y: [null, 7] });
     assert.deepEqual(s.points('storageUsed', 1500), { x: [2000], y: [2] });
@@ -100,7 +103,7 @@ describe('one application\'s series', () => {
 
   test('the default bound is 2 MB', () => {
     const s = new AppSeries();
-    for (let i = 1; i <= 60_000; i++) s.push(i, { storageUsed: i });
+    for (let i = 1; i <= 60_000; i++) s.push(i * 1000, { storageUsed: i });
     assert.ok(s.byteLength <= MAX_BYTES_PER_APP);
     assert.ok(s.byteLength > MAX_BYTES_PER_APP / 2);
   });
@@ -154,7 +157,7 @@ describe('every application\'s series within the global budget', () => {
   test('live applications alone over the budget are thinned to a share each', () => {
     const per = BYTES_PER_POINT * 256;
     const book = new SeriesBook(per, per * 2);
-    for (const k of ['a', 'b', 'c', 'd']) for (let i = 1; i <= 256; i++) book.record(k, i, { completedTasks: i });
+    for (const k of ['a', 'b', 'c', 'd']) for (let i = 1; i <= 256; i++) book.record(k, i * 1000, { completedTasks: i });
     assert.ok(book.bytes() <= per * 2, `${book.bytes()}`);
     for (const k of ['a', 'b', 'c', 'd']) assert.equal(book.get(k)?.points('completedTasks').y.at(-1), 256);
   });
