@@ -160,8 +160,9 @@ describe(`pyspark ${VERSION}: the skew job run with the hook`, () => {
   let key: string;
 
   before(async () => {
-    // 4M rows (default 1.5M): the hot key's task stays well above the 5 s skew floor on an idle machine.
-    run = await submit('skew.py', { HOLD_SECONDS: '120' }, ['4000000']);
+    // 6M rows (default 1.5M): the hot key's task stays above the rule's 5 s floor on an idle
+    // machine (at 4M it ran 4.9-6.1 s here, and below the floor there is rightly no finding).
+    run = await submit('skew.py', { HOLD_SECONDS: '120' }, ['6000000']);
     id = await appId(run);
     await until(run, /heaviest key/);
     store = makeStore([{ name: 'driver', url: run.uiUrl, kind: 'driver', group: 'it' }]);
@@ -181,7 +182,13 @@ describe(`pyspark ${VERSION}: the skew job run with the hook`, () => {
     const skew = await waitFor(async () => {
       await store.refresh();
       return viewOf(store, key, run.file).findings.find((p) => p.finding.rule === 'skew');
-    }, { what: 'a skew finding', timeoutMs: 60_000, intervalMs: 200 });
+    }, { what: 'a skew finding', timeoutMs: 60_000, intervalMs: 200 }).catch((e: Error) => {
+      // What the rule saw: the stages, the task summaries read, the findings there are.
+      const d = store.detail(key)?.detail;
+      const seen = stages.map((x) => `${x.stageId}.${x.attemptId} ${x.status} ${x.numTasks} tasks ${x.executorRunTime} ms`).join('; ');
+      const rules = viewOf(store, key, run.file).findings.map((p) => p.finding.rule).join(', ');
+      throw new Error(`${e.message}; stages: ${seen}; task summaries: ${[...(d?.taskSummaries?.keys() ?? [])].join(', ') || 'none'}; findings: ${rules || 'none'}`);
+    });
     const s = stages.find((x) => x.stageId === skew.finding.stageId)!;
     const rest = await getJson<{ quantiles: number[]; executorRunTime: number[] }>(
       `${run.uiUrl}/api/v1/applications/${id}/stages/${s.stageId}/${s.attemptId}/taskSummary?quantiles=0.5,0.75,0.95,1.0`);
