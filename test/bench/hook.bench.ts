@@ -6,7 +6,7 @@
  *   file (test/bench/hook_setup.py, no Spark). The same at 50,000 lines shows it grows linearly.
  * - the seed job's wall time with the hook within 2 % of without: test/fixtures/jobs/seed_cached.py
  *   in local[2], spark-submit through buildSubmitCommand with the hook and with the very same
- *   command line minus the runner (so only the hook differs), ≥ 5 interleaved pairs, median and
+ *   command line minus the runner (so only the hook differs), after one uncounted warm-up run, ≥ 5 interleaved pairs, median and
  *   spread of the process wall times (and of their CPU times, which the machine's load moves less),
  *   and the time the hook's own code took in each run (its "exit" event), which no load moves.
  *
@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generatePySpark } from './cacheScanner.bench';
-import { BenchResult, median, progress, REPO, round, runAlone } from './common';
+import { BenchResult, mean, median, progress, REPO, round, runAlone, stddev } from './common';
 import { freePort, venv } from '../integration/env';
 import { buildSubmitCommand, RUNNER_FILE } from '../../src/launcher/submitCommand';
 import { parseHookEvents } from '../../src/model/hookEvents';
@@ -28,7 +28,7 @@ const HOOK_DIR = process.env.SO_BENCH_HOOK_DIR ?? path.join(REPO, 'src', 'launch
 const SETUP_BUDGET_MS = 50;
 const SETUP_RUNS = 5;
 const WALL_BUDGET_PCT = 2;
-const PAIRS = Number(process.env.SO_BENCH_HOOK_PAIRS ?? 5);
+const PAIRS = Number(process.env.SO_BENCH_HOOK_PAIRS ?? 10);
 /** The seed job's own default sizes (1,000,000 and 24 rows). */
 const SEED_ARGS = (process.env.SO_BENCH_SEED_ARGS ?? '1000000 24').split(' ');
 
@@ -183,6 +183,10 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
     progress('hook', `seed job (${SEED_ARGS.join(' ')}), ${PAIRS} interleaved pairs with and without the hook…`);
+    // One run first, not counted: the first spark-submit after a pause reads Spark's jars from
+    // disk (seen: 19.4 s against 12.3-13.5 s for the runs after it), whichever side it falls on.
+    const warm = await seedRun(false, tmp);
+    progress('hook', `warm-up run (not counted): ${round(warm.ms / 1000, 2)} s, CPU ${round(warm.cpuMs / 1000, 2)} s`);
     const without: WallRun[] = [];
     const withHook: WallRun[] = [];
     for (let i = 0; i < PAIRS; i++) {
@@ -201,7 +205,7 @@ export async function run(): Promise<BenchResult[]> {
       { name: 'hook: seed job wall time with the hook, median', value: round(median(b) / 1000, 2), unit: 's', note: `spread ${spread(b)} over ${PAIRS} runs` },
       {
         name: 'hook: seed job wall time, with vs without the hook', value: round((median(b) / median(a) - 1) * 100, 2), unit: '%', budget: WALL_BUDGET_PCT,
-        note: `ratio of the medians; paired differences ${paired.map((p) => `${round(p, 1)} %`).join(', ')} (median ${round(median(paired), 2)} %); jobs' own times ${without.map((r) => r.jobSeconds).join(', ')} s without, ${withHook.map((r) => r.jobSeconds).join(', ')} s with`,
+        note: `ratio of the medians; paired differences ${paired.map((p) => `${round(p, 1)} %`).join(', ')} (median ${round(median(paired), 2)} %, mean ${round(mean(paired), 2)} % ± ${round(stddev(paired) / Math.sqrt(paired.length), 2)} % standard error: what ${PAIRS} pairs on this machine can resolve); jobs' own times ${without.map((r) => r.jobSeconds).join(', ')} s without, ${withHook.map((r) => r.jobSeconds).join(', ')} s with`,
       },
     );
     const own = withHook.map((r) => r.hookMs ?? NaN);

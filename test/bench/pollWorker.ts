@@ -26,10 +26,19 @@ import { parseChangeKey } from '../../src/store/changes';
 import { Store } from '../../src/store/store';
 import { diffHeaps, heapByName, HeapByName, SnapshotDiff } from './heapDiff';
 
+/** The most polls spent waiting for the store to settle. */
+const SETTLE_MAX = 1000;
+
 export interface WorkerConfig {
   readonly url: string;
   readonly mode: 'cpu' | 'memory';
   readonly warmup: number;
+  /**
+   * After the warm-up, poll on until this many polls in a row announce no change (at most
+   * SETTLE_MAX polls): the store's catch-up on a newly watched application (a task summary per
+   * retained finished stage, a few per poll) is over, and the measured polls are unchanged ones.
+   */
+  readonly settle?: number;
   readonly polls: number;
   /** What the application's node wants: the tree's parts, with 'executors' when its list is open. */
   readonly parts: readonly Part[];
@@ -56,6 +65,8 @@ export interface WorkerResult {
   readonly announced: number[];
   /** Every distinct request seen during the measured polls. */
   readonly distinct: RequestSeen[];
+  /** Polls spent settling (see WorkerConfig.settle), and their CPU in all (ms). */
+  readonly settled?: { polls: number; cpuMs: number };
   /** After forced GCs; `code` is V8's compiled code (code spaces), part of heapUsed. */
   readonly heap: { poll: number; heapUsed: number; code: number }[];
   readonly executorsSeen: number;
@@ -127,6 +138,21 @@ async function main(): Promise<void> {
     await store.pollNow();
   };
   for (let i = 0; i < cfg.warmup; i++) await poll();
+  let settled: { polls: number; cpuMs: number } | undefined;
+  if (cfg.settle) {
+    const c0 = process.cpuUsage();
+    let quiet = 0;
+    let n = 0;
+    while (quiet < cfg.settle && n < SETTLE_MAX) {
+      announced = 0;
+      await poll();
+      n++;
+      quiet = announced === 0 ? quiet + 1 : 0;
+    }
+    const c = process.cpuUsage(c0);
+    if (quiet < cfg.settle) throw new Error(`the store still announced changes after ${SETTLE_MAX} polls of an unchanging application`);
+    settled = { polls: n, cpuMs: (c.user + c.system) / 1000 };
+  }
 
   const cpuMs: number[] = [];
   const wallMs: number[] = [];
@@ -197,6 +223,7 @@ async function main(): Promise<void> {
     textBytes,
     announced: announcedPerPoll,
     distinct: [...distinct.values()],
+    settled,
     heap: order.map((poll, k) => ({ poll, heapUsed: heapUsedAt[k], code: codeAt[k] })),
     executorsSeen: d?.detail.executors?.length ?? 0,
     jobsSeen: d?.detail.jobs?.length ?? 0,
