@@ -66,6 +66,12 @@ function liveText(s: Live): LensText {
         tooltip: `${s.appId}: ${s.reason}`,
         action: 'none',
       };
+    case 'ended':
+      return {
+        title: `${LENS_ICON} run ended · Spark keeps no cached data after an application stops`,
+        tooltip: `${s.appId}: ${s.reason}. Its peak storage memory is in Compare Runs; run the file again for the figure of each dataset.`,
+        action: 'none',
+      };
     case 'unmapped':
       return {
         title: `${LENS_ICON} no figure: not mapped to a cached dataset under Spark Connect · hover for why`,

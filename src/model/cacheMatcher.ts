@@ -738,6 +738,12 @@ export type CacheLensState =
   | { readonly kind: 'noApplication' }
   /** The application runs this file, but no dataset for this call exists yet (no action has scanned it). */
   | { readonly kind: 'notMaterialised'; readonly appId: string; readonly reason: string }
+  /**
+   * The application has ended and its source lists no dataset for this call: Spark drops cached
+   * data when an application stops (a History Server lists none), which says nothing of whether
+   * an action computed it.
+   */
+  | { readonly kind: 'ended'; readonly appId: string; readonly reason: string }
   | {
       readonly kind: 'measured';
       readonly appId: string;
@@ -758,6 +764,8 @@ export type CacheLensState =
 export interface LensInput {
   /** The application running this file, if any. */
   readonly appId?: string;
+  /** That application has ended (completed). */
+  readonly ended?: boolean;
   readonly match?: CacheMatch;
   readonly executors?: readonly Executor[];
   /** Present when the source is unreachable: when its data was last good (epoch ms). */
@@ -765,6 +773,8 @@ export interface LensInput {
   /** Epoch ms; model/ has no clock. */
   readonly now: number;
 }
+
+const ENDED_REASON = 'the application has ended, and Spark keeps no cached data after an application stops (a History Server lists none)';
 
 /** The state a lens shows for one call. */
 export function cacheLensState(input: LensInput): CacheLensState {
@@ -778,6 +788,7 @@ function liveState(input: LensInput): Exclude<CacheLensState, { kind: 'offline' 
   if (appId === undefined) return { kind: 'noApplication' };
   if (match?.kind === 'unmatched' && match.unmappable) return { kind: 'unmapped', appId, reason: match.reason };
   if (!match || match.kind === 'unmatched') {
+    if (input.ended) return { kind: 'ended', appId, reason: ENDED_REASON };
     return { kind: 'notMaterialised', appId, reason: match?.reason ?? 'no cached dataset for this call yet' };
   }
   if (match.kind === 'ambiguous') {
@@ -787,6 +798,7 @@ function liveState(input: LensInput): Exclude<CacheLensState, { kind: 'offline' 
   const dataset = callers ? sumDatasets(callers.map((c) => c.dataset)) : match.dataset;
   const state = cachedDatasetState(dataset);
   if (state === 'notMaterialised') {
+    if (input.ended) return { kind: 'ended', appId, reason: ENDED_REASON };
     return { kind: 'notMaterialised', appId, reason: callers ? `cached from ${callers.length} calling lines, but no action has computed them yet` : 'cached, but no action has computed it yet' };
   }
   const figures = cacheFigures(dataset, input.executors);

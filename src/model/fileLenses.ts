@@ -70,7 +70,7 @@ export function fileLenses(input: FileLensInput): { appKey?: string; lenses: Cal
         m = { kind: 'matched', dataset: chosen, confidence: 'estimated', evidence: 'onlyCandidate', reason: `rdd ${chosen.rddId}, picked by you among ${m.candidates.length} that fit` };
       }
     }
-    const state = cacheLensState({ appId: app.app.id, match: m, executors: app.detail?.executors, offlineSince, now: input.now });
+    const state = cacheLensState({ appId: app.app.id, ended: app.app.state === 'completed', match: m, executors: app.detail?.executors, offlineSince, now: input.now });
     return { call, state, appKey: app.key, match: m, dataset: m.kind === 'matched' ? m.dataset : undefined };
   });
   return { appKey: app.key, lenses };

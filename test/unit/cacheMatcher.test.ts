@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scanPythonSource } from '../../src/model/cacheScanner';
+import { cacheLensText } from '../../src/model/cacheLensText';
 import {
   cachedDatasetState,
   cacheLensState,
@@ -262,6 +263,21 @@ describe('cacheMatcher: lens states', () => {
     assert.equal(cacheLensState({ appId: 'a', match: { kind: 'unmatched', reason: 'r' }, now: 0 }).kind, 'notMaterialised');
     const amb = cacheLensState({ appId: 'a', match: { kind: 'ambiguous', candidates: [ds(1, 'p'), ds(2, 'q')], reason: 'r' }, now: 0 });
     assert.deepEqual(amb.kind === 'ambiguous' ? amb.candidates.map((c) => c.rddId) : [], [1, 2]);
+  });
+
+  test('an ended application whose source lists no dataset for the call: "ended", never "not materialised"', () => {
+    // A History Server lists no cached data for a finished application (Spark drops it at stop).
+    const ended = cacheLensState({ appId: 'a', ended: true, match: { kind: 'unmatched', reason: 'r' }, now: 0 });
+    assert.equal(ended.kind, 'ended');
+    assert.match(cacheLensText(ended).title, /run ended · Spark keeps no cached data after an application stops/);
+    assert.doesNotMatch(cacheLensText(ended).title, /not materialised/);
+    const unbuilt = cacheLensState({ appId: 'a', ended: true, match: { kind: 'matched', dataset: ds(7, 'x', { numCachedPartitions: 0 }), confidence: 'exact', evidence: 'hookName', reason: 'r' }, now: 0 });
+    assert.equal(unbuilt.kind, 'ended');
+    // Figures a source still lists for an ended application are shown.
+    const kept = cacheLensState({ appId: 'a', ended: true, match: { kind: 'matched', dataset: ds(7, 'x'), confidence: 'exact', evidence: 'hookName', reason: 'r' }, now: 0 });
+    assert.equal(kept.kind, 'measured');
+    // Running: as before.
+    assert.equal(cacheLensState({ appId: 'a', ended: false, match: { kind: 'unmatched', reason: 'r' }, now: 0 }).kind, 'notMaterialised');
   });
 
   test('offline: the last state with its age from the given clock', () => {
