@@ -408,3 +408,16 @@ export async function notifications(page: Page): Promise<string[]> {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** The `after` decorations of the visible editors (inline hints): VS Code draws them as ::after content of spans in the view lines. */
+export async function inlineHintTexts(page: Page): Promise<{ text: string; italic: boolean; color: string }[]> {
+  return page.evaluate(() => {
+    const out: { text: string; italic: boolean; color: string }[] = [];
+    for (const el of Array.from(document.querySelectorAll('.monaco-editor .view-line span'))) {
+      const st = getComputedStyle(el, '::after');
+      if (!st.content || st.content === 'none' || st.content === 'normal') continue;
+      out.push({ text: st.content.replace(/^"|"$/g, '').replace(/\\"/g, '"'), italic: st.fontStyle === 'italic', color: st.color });
+    }
+    return out;
+  });
+}

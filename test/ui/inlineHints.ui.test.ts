@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
 import { startCodeServer, CodeServer } from '../harness/codeServer';
-import { BrowserSession, launchBrowser, openFile, openWorkbench, REPO_ROOT, runCommand, screenshot } from '../harness/browser';
+import { BrowserSession, inlineHintTexts, launchBrowser, openFile, openWorkbench, REPO_ROOT, runCommand, screenshot } from '../harness/browser';
 import { buildSubmitCommand } from '../../src/launcher/submitCommand';
 import { formatBytes } from '../../src/model/format';
 import { waitFor } from '../harness/wait';
@@ -41,19 +41,6 @@ async function discoveryPort(): Promise<number> {
     if (ok) return p;
   }
   throw new Error('every port of 4040-4050 is taken');
-}
-
-/** The `after` decorations of the visible editors: VS Code draws them as ::after content of spans in the view lines. */
-async function afterTexts(page: Page): Promise<{ text: string; italic: boolean; color: string }[]> {
-  return page.evaluate(() => {
-    const out: { text: string; italic: boolean; color: string }[] = [];
-    for (const el of Array.from(document.querySelectorAll('.monaco-editor .view-line span'))) {
-      const st = getComputedStyle(el, '::after');
-      if (!st.content || st.content === 'none' || st.content === 'normal') continue;
-      out.push({ text: st.content.replace(/^"|"$/g, '').replace(/\\"/g, '"'), italic: st.fontStyle === 'italic', color: st.color });
-    }
-    return out;
-  });
 }
 
 /** Opens the Problems panel through the palette (its label carries a category in some builds). */
@@ -135,7 +122,7 @@ describe('inline hints in the workbench', () => {
     let hints: { text: string; italic: boolean; color: string }[] = [];
     const live = await waitFor(async () => {
       if (job.exitCode !== null) return { ended: true, disk: 0 };
-      hints = await afterTexts(page);
+      hints = await inlineHintTexts(page);
       if (!/sorted \d+ rows/.test(out)) return undefined;
       const app = ((await (await fetch(`${uiUrl}/api/v1/applications`)).json()) as { id: string }[])[0].id;
       const stages = (await (await fetch(`${uiUrl}/api/v1/applications/${app}/stages`)).json()) as { diskBytesSpilled: number }[];
@@ -185,7 +172,7 @@ describe('inline hints in the workbench', () => {
     // Ended: the driver is gone; the last run's hints stay, dimmed, and the finding stays.
     await new Promise((r) => job.once('close', r));
     await waitFor(async () => {
-      hints = await afterTexts(page);
+      hints = await inlineHintTexts(page);
       return hints.some((h) => h.text.startsWith('◷') && h.italic) || undefined;
     }, { what: 'the hint dimmed', timeoutMs: 90_000, intervalMs: 1000 }).catch(() => undefined); // the assertions below say what is missing
     const ended = await screenshot(page, 'inline-hints-ended');
