@@ -168,15 +168,17 @@ export function linesByFile(lines: readonly LineSummary[], mapPath: (driverPath:
 /** What a run is to the choice of a file's hints. */
 export interface RunCandidate {
   readonly appKey: string;
+  readonly appId: string;
   readonly startTime?: number;
 }
 
 /**
  * Whether `next` replaces `current` as the run a file shows: the same application (newer
- * figures), or one started later (a new run of the file). A cleared application never comes back.
+ * figures), or one started later (a new run of the file). A cleared application (`cleared`: ids,
+ * whichever source serves it, a driver or a History Server) never comes back.
  */
 export function replacesRun(current: RunCandidate | undefined, next: RunCandidate, cleared: ReadonlySet<string>): boolean {
-  if (cleared.has(next.appKey)) return false;
+  if (cleared.has(next.appId)) return false;
   if (!current || current.appKey === next.appKey) return true;
   return (next.startTime ?? 0) > (current.startTime ?? 0);
 }

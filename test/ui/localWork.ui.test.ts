@@ -3,8 +3,10 @@
  * open, no source configured and Prometheus switched off (discovery looks for drivers only), the
  * pyspark virtualenv as python.defaultInterpreterPath. Run File on seed.py; the dashboard of the
  * run draws the built-in series (each panel says so); when the run ends, the extension's own
- * History Server lists it as finished in the tree. Screenshots: test-results/screenshots/
- * local-dashboard-builtin.png, local-tree-own-history.png. Times are printed, never asserted.
+ * History Server lists it as finished in the tree; after a window reload (a new extension host,
+ * our History Server gone with the old one) the file shows that run again: hints dimmed, lenses
+ * saying the run ended. Screenshots: test-results/screenshots/local-dashboard-builtin.png,
+ * local-tree-own-history.png, local-new-window.png. Times are printed, never asserted.
  *
  *   npm run build && npm run compile-tests && node --test out/test/ui/localWork.ui.test.js
  */
@@ -15,10 +17,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import {
   REPO_ROOT,
+  codeLensTexts,
+  inlineHintTexts,
   launchBrowser,
   openFile,
   openViewContainer,
   openWorkbench,
+  reloadWindow,
   runCommand,
   runCommandAndPick,
   screenshot,
@@ -68,6 +73,14 @@ async function panels(frame: Frame): Promise<{ id: string; painted: number; sour
       };
     }),
   );
+}
+
+/** The extension's log as "Spark: Show Log" shows it (the lines on screen). */
+async function extensionLog(page: Page): Promise<string[]> {
+  await runCommand(page, 'Spark: Show Log');
+  const lines = page.locator('.part.panel .monaco-editor .view-lines').first();
+  const text = await waitFor(async () => ((await lines.innerText({ timeout: 1000 }).catch(() => '')).trim() || undefined), { what: 'the log on screen', timeoutMs: 10_000, intervalMs: 250 }).catch(() => '');
+  return text.split('\n');
 }
 
 describe('local work with nothing but pyspark, in the workbench', () => {
@@ -170,11 +183,31 @@ describe('local work with nothing but pyspark, in the workbench', () => {
       console.log(`tree: "${row}"`);
       console.log(`screenshot: ${await screenshot(page, 'local-tree-own-history')}`);
       // What the extension logged about its History Server (Spark: Show Log).
-      await runCommand(page, 'Spark: Show Log');
-      await page.waitForTimeout(1500);
-      const log = await page.locator('.part.panel .monaco-editor .view-lines').first().innerText().catch(() => '');
-      for (const l of log.split('\n').filter((x) => /History Server|history/i.test(x))) console.log(`  log: ${l}`);
+      for (const l of (await extensionLog(page)).filter((x) => /History Server|history/i.test(x))) console.log(`  log: ${l}`);
       assert.doesNotMatch(row, /stale/);
+    });
+  });
+
+  it('a new window shows the finished run: its hints dimmed, its lenses saying the run ended', async () => {
+    await screenshotOnFailure(page, 'local-new-window', async () => {
+      // A new extension host (the old one stopped our History Server with it): nothing of the
+      // run in memory, only the run history the window keeps.
+      await reloadWindow(page);
+      await openFile(page, 'seed.py');
+      const hints = await waitFor(async () => {
+        const h = await inlineHintTexts(page);
+        return h.some((x) => x.text.startsWith('◷') && x.italic) ? h : undefined;
+      }, { what: 'the finished run\'s hints, dimmed', timeoutMs: 180_000, intervalMs: 1000 }).catch(async (e: Error) => {
+        throw new Error(`${e.message}; the extension's log:\n${(await extensionLog(page)).slice(-30).join('\n')}`);
+      });
+      const lenses = await waitFor(async () => {
+        const t = await codeLensTexts(page);
+        return t.filter((x) => /run ended/.test(x)).length === 2 ? t : undefined;
+      }, { what: 'both cache lenses saying the run ended', timeoutMs: 60_000, intervalMs: 500 });
+      console.log(`hints: ${JSON.stringify(hints.map((h) => h.text))}\nlenses: ${JSON.stringify(lenses)}`);
+      for (const l of lenses) assert.doesNotMatch(l, /not materialised/);
+      assert.ok(hints.some((h) => /jobs? · \d+ stages? · \d+ tasks?/.test(h.text)), JSON.stringify(hints));
+      console.log(`screenshot: ${await screenshot(page, 'local-new-window')}`);
     });
   });
 });

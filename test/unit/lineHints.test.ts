@@ -111,13 +111,15 @@ describe('the hover\'s stage rows', () => {
 
 describe('which run a file shows', () => {
   test('the same application always updates; a later one replaces; a cleared one never comes back', () => {
-    const a = { appKey: 'local|app-1', startTime: 1000 };
-    const b = { appKey: 'local|app-2', startTime: 2000 };
+    const a = { appKey: 'local|app-1', appId: 'app-1', startTime: 1000 };
+    const b = { appKey: 'local|app-2', appId: 'app-2', startTime: 2000 };
     assert.equal(replacesRun(undefined, a, new Set()), true);
     assert.equal(replacesRun(a, a, new Set()), true);
     assert.equal(replacesRun(a, b, new Set()), true);
     assert.equal(replacesRun(b, a, new Set()), false, 'an older run does not take a file back');
-    assert.equal(replacesRun(undefined, a, new Set(['local|app-1'])), false);
+    assert.equal(replacesRun(undefined, a, new Set(['app-1'])), false);
+    // Cleared while its driver served it: not back when a History Server serves it, under another key.
+    assert.equal(replacesRun(undefined, { ...a, appKey: 'history|app-1' }, new Set(['app-1'])), false);
   });
 
   test('lines are grouped by the workspace file their driver path maps to; unmapped ones counted', () => {

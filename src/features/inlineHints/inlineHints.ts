@@ -19,6 +19,8 @@ import type { Config, ConfigHolder } from '../../config';
 import type { Store } from '../../store/store';
 import { summariseJobsByLine, type LineSummary, type PathMapping } from '../../model/callSite';
 import { findSparkSessionCreation } from '../../model/cacheScanner';
+import { sameFile } from '../../model/cacheMatcher';
+import { applicationsForFile } from '../../model/appForFile';
 import { appAnchor, DriverPathMapper, findingsForApp, hintText, linesByFile, placeFindings, replacesRun, type PlacedFinding } from '../../model/lineHints';
 import type { RuleId } from '../../model/rules';
 import type { Stage } from '../../model/types';
@@ -64,8 +66,10 @@ function isPythonFile(doc: vscode.TextDocument): boolean {
 
 export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
   private readonly runs = new Map<string, FileRun>();
-  /** Applications the user cleared: their hints do not come back (a new run does). */
+  /** Ids of the applications the user cleared: their hints do not come back, from any source (a new run does). */
   private readonly cleared = new Set<string>();
+  /** Files whose ended runs no source listed: a History Server was asked for, once. */
+  private readonly historyAsked = new Set<string>();
   private readonly watches = new Map<string, { readonly live: boolean; readonly handle: { dispose(): void } }>();
   private readonly sessionLines = new Map<string, { appKey: string; line: number | undefined }>();
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('Spark');
@@ -154,7 +158,8 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
 
   private updateSoon(keys: ReadonlySet<string>): void {
     for (const key of keys) {
-      if (key === ChangeKeys.apps || key === ChangeKeys.sources) this.dirty = undefined;
+      // Runs too: the run history, read after activation, says which files ran as which applications.
+      if (key === ChangeKeys.apps || key === ChangeKeys.sources || key === ChangeKeys.runs) this.dirty = undefined;
       const k = parseChangeKey(key);
       if (k && this.dirty && (k.part === undefined || HINT_PARTS.has(k.part))) this.dirty.add(k.appKey);
     }
@@ -311,6 +316,8 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
       for (const ed of visible) {
         const run = this.runs.get(ed.document.uri.fsPath);
         if (run && this.store.entry(run.appKey) && !wanted.has(run.appKey)) wanted.set(run.appKey, false);
+        const last = run ? undefined : this.lastFinishedRun(ed.document.uri.fsPath);
+        if (last && !wanted.has(last)) wanted.set(last, false);
       }
     }
     for (const [key, w] of this.watches) {
@@ -324,11 +331,35 @@ export class InlineHints implements vscode.HoverProvider, vscode.Disposable {
     }
   }
 
+  /**
+   * A visible file without hints: the application of its last Run-File run (this window's or one
+   * the run history recorded), when it has ended and a source still lists it, so a new window
+   * shows that run's hints too (dimmed), read once. Undefined otherwise.
+   */
+  private lastFinishedRun(file: string): string | undefined {
+    const runs = this.store.runs.facts().filter((r) => sameFile(r.file, file));
+    if (runs.length === 0) return undefined;
+    const apps = this.store.applications().map((e) => ({ key: e.key, app: e.app, sourceUrl: this.store.source(e.sourceId)?.config.url }));
+    const best = applicationsForFile(file, apps, runs)[0];
+    if (!best) {
+      // Runs of it ended, and no source lists them (a new window: our History Server stopped
+      // with the last one): ask for one over the Run-File folder, once per file and window.
+      if (this.store.runs.running().length === 0 && !this.historyAsked.has(file)) {
+        this.historyAsked.add(file);
+        this.log.info(`${runs.length} recorded run(s) of ${file}, none listed by a source: asking for a History Server over the Run-File folder`);
+        void vscode.commands.executeCommand(Command.EnsureHistoryServer).then(undefined, (e: unknown) => this.log.warn(`History Server for ${file}'s runs: ${String(e)}`));
+      }
+      return undefined;
+    }
+    const e = best.evidence === 'run' ? this.store.entry(best.key) : undefined;
+    return e && e.app.state === 'completed' && !this.cleared.has(e.app.id) ? e.key : undefined;
+  }
+
   // --- commands --------------------------------------------------------------------------------
 
   /** Hides every hint and finding shown now; the next run of a file brings its own. */
   clear(): void {
-    for (const run of this.runs.values()) this.cleared.add(run.appKey);
+    for (const run of this.runs.values()) this.cleared.add(run.appId);
     this.runs.clear();
     this.render();
     this.updateWatches();

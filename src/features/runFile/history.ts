@@ -95,17 +95,28 @@ async function compareWithPrevious(f: FeatureContext, file: RunHistoryFile, uriA
   return vscode.commands.executeCommand(Command.CompareRuns, keys[0], keys[1]);
 }
 
+/** When the run history is read at the latest after activation. */
+const HISTORY_LOAD_DELAY_MS = 2_000;
+
 export function registerHistory(f: FeatureContext): RunHistoryFile {
   const file = new RunHistoryFile(path.join(f.context.globalStorageUri.fsPath, HISTORY_FILE), (m) => f.log.warn(m));
   const runs = f.store.runs;
   runs.persistTo(file);
-  // Read after the store's first news: off the activation path.
-  const first = f.store.onDidChange(() => {
+  // Read after the store's first news, off the activation path; or a few seconds after
+  // activation when no news comes (no source answers: local work with nothing configured).
+  let loaded = false;
+  const load = () => {
+    if (loaded) return;
+    loaded = true;
     first.dispose();
+    clearTimeout(later);
     void file.compact(Date.now(), retentionDays()).then((kept) => runs.merge(kept));
-  });
+  };
+  const first = f.store.onDidChange(load);
+  const later = setTimeout(load, HISTORY_LOAD_DELAY_MS);
   f.context.subscriptions.push(
     first,
+    { dispose: () => clearTimeout(later) },
     f.store.onDidChange(() => learnAppIds(f.store)),
     vscode.commands.registerCommand(Command.CompareWithPreviousRun, (uri?: unknown, appId?: unknown) => compareWithPrevious(f, file, uri, appId)),
   );
