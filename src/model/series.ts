@@ -89,13 +89,13 @@ export interface SeriesPoints {
   readonly y: (number | null)[];
 }
 
+/** Samples closer than this to the previous one are dropped (the shortest refresh is 1 s). */
+export const MIN_SPACING_MS = 500;
+
 /**
  * One application's series: a time column and one column per metric, in typed arrays that grow
  * by doubling up to `maxBytes`, then thin their oldest half. NaN marks "not reported".
  */
-/** Samples closer than this to the previous one are dropped (the shortest refresh is 1 s). */
-export const MIN_SPACING_MS = 500;
-
 export class AppSeries {
   private t: Float64Array;
   private cols: Float64Array[];

@@ -69,10 +69,9 @@ export function boundaryIds(i: Omit<BoundaryInput, 'rest' | 'ref' | 'budget' | '
  * reads the whole stage list.
  */
 export async function readBoundary(i: BoundaryInput): Promise<BoundaryResult | undefined> {
-  const ids = boundaryIds(i);
-  const { jobIds } = ids;
-  if (jobIds.length + ids.stageIds.length > i.budget) return undefined;
-  const stageIds = [...ids.stageIds, ...ids.optionalStageIds.slice(0, i.budget - jobIds.length - ids.stageIds.length)];
+  const { jobIds, stageIds: needed, optionalStageIds } = boundaryIds(i);
+  if (jobIds.length + needed.length > i.budget) return undefined;
+  const stageIds = [...needed, ...optionalStageIds.slice(0, i.budget - jobIds.length - needed.length)];
   const [jobs, stages] = await Promise.all([
     Promise.all(jobIds.map(async (id) => parseJobs([parseJsonText(await i.rest.itemText(i.ref, 'job', id, i.signal))]))),
     Promise.all(stageIds.map(async (id) => parseStages(parseJsonText(await i.rest.itemText(i.ref, 'stage', id, i.signal))))),
