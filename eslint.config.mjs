@@ -19,7 +19,7 @@ export default tseslint.config(
     // model/ stays pure: no editor, no network, no clock (time is passed in).
     files: ['src/model/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['vscode', 'axios', 'fs', 'node:fs', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process'] }],
+      'no-restricted-imports': ['error', { paths: ['vscode', 'fs', 'node:fs', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process'] }],
       'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'model/ takes time as an argument.' }],
     },
   },
@@ -28,7 +28,7 @@ export default tseslint.config(
     files: ['src/features/**/*.ts', 'src/ui/**/*.ts', 'webview/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: ['axios', 'http', 'https', 'node:http', 'node:https'],
+        paths: ['http', 'https', 'node:http', 'node:https'],
         patterns: [{ group: ['**/sources/*', '**/sources'], message: 'Views read through the store (src/store/), never a source.' }],
       }],
     },

@@ -35,11 +35,6 @@ const contexts = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    // See scripts/shims/*.js: two axios dependencies the extension never exercises.
-    alias: {
-      'form-data': join(root, 'scripts/shims/form-data.js'),
-      'follow-redirects': join(root, 'scripts/shims/follow-redirects.js'),
-    },
     metafile: true,
   }),
 ];

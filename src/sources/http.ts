@@ -4,11 +4,11 @@
  * only to the origin they were saved for, no redirect across origins, a CA file per source, and
  * errors as typed values with secrets redacted.
  */
-import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { redact } from '../model/redaction';
+import { ExchangeAnswer, ExchangeError, exchange } from './httpExchange';
 
 /** Strips credentials from text meant for logs (model/redaction.ts): every error message here goes through it. */
 export { redact };
@@ -82,17 +82,6 @@ export interface HttpClient {
 export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
- * axios is loaded at the first request, not when the extension loads: evaluating it (its fetch
- * adapter probes pull in Node's undici) was ~20 of the ~35 ms an activation cost (npm run bench),
- * and the first request is made by the store's first poll, after activation.
- */
-let axiosModule: Promise<typeof import('axios').default> | undefined;
-function loadAxios(): Promise<typeof import('axios').default> {
-  axiosModule ??= import('axios').then((m) => m.default);
-  return axiosModule;
-}
-
-/**
  * The PEM of a source's CA. A file that is missing or unreadable is a typed error when the
  * client is made, so callers (the store's poll, "Open in Prometheus") show one message naming
  * the file instead of Node's raw ENOENT escaping as an unhandled rejection.
@@ -105,8 +94,8 @@ function readCa(file: string): Buffer {
   }
 }
 
-function originOf(url: string): string {
-  return new URL(url).origin;
+function originOf(url: string | URL): string {
+  return (typeof url === 'string' ? new URL(url) : url).origin;
 }
 
 function joinUrl(base: string, path: string): string {
@@ -124,72 +113,51 @@ function authHeader(c: Credentials): string {
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const origin = originOf(baseUrl);
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? 3;
   const ca = options.caFile ? readCa(options.caFile) : undefined;
+  const limits = { idleMs: options.timeoutMs, maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES, totalMs: options.totalTimeoutMs ?? options.timeoutMs * 3 };
   // keepAlive: a poll is a handful of requests to one driver every few seconds; reusing the
   // socket keeps our cost on the driver low (DESIGN.md: ≤ 1 % of one core).
   // The agents' socket timeout: Node starts a request's own timeout only once its socket is
   // connected, so a connect that hangs (a full accept queue, a firewall dropping packets) would
   // wait for the total deadline, 3× the setting. It also ends pooled sockets idle that long.
-  const agents = (keepAlive: boolean) => ({
-    httpAgent: new http.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, timeout: options.timeoutMs }),
-    httpsAgent: new https.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, ca, timeout: options.timeoutMs }),
-  });
-  const defaults = {
-    timeout: options.timeoutMs,
-    maxContentLength: maxBytes,
-    maxBodyLength: maxBytes,
-    maxRedirects: 0, // we follow same-origin redirects ourselves, below
-    responseType: 'text' as const,
-    transformResponse: [(d: unknown) => d], // never let axios parse: we tell HTML from JSON
-    validateStatus: () => true,
-    decompress: true,
-    ...agents(true),
-    headers: { Accept: 'application/json' },
-    proxy: false as const,
-  };
-  let created: AxiosInstance | undefined;
-  const instance = {
-    async request<T>(c: Parameters<AxiosInstance['request']>[0]): Promise<AxiosResponse<T>> {
-      created ??= (await loadAxios()).create(defaults);
-      return created.request<T>(c);
-    },
-  };
+  const agent = (url: URL, keepAlive: boolean): http.Agent =>
+    url.protocol === 'https:'
+      ? new https.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, ca, timeout: options.timeoutMs })
+      : new http.Agent({ keepAlive, maxSockets: keepAlive ? 4 : Infinity, timeout: options.timeoutMs });
+  const pooled = new Map<string, http.Agent>();
+  const pool = (url: URL) => pooled.get(url.protocol) ?? pooled.set(url.protocol, agent(url, true)).get(url.protocol)!;
+  const plain: Record<string, string> = { Accept: 'application/json', 'Accept-Encoding': 'gzip, deflate' };
+  const authorised = options.credentials ? { ...plain, Authorization: authHeader(options.credentials) } : plain;
 
-  async function send(method: 'GET' | 'POST' | 'HEAD', path: string, opts: RequestOptions, follow: boolean): Promise<AxiosResponse<string>> {
-    let url = joinUrl(baseUrl, path);
-    const total = AbortSignal.timeout(options.totalTimeoutMs ?? options.timeoutMs * 3);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, total]) : total;
+  async function send(method: 'GET' | 'POST', path: string, opts: RequestOptions, follow: boolean): Promise<ExchangeAnswer> {
+    let url = new URL(joinUrl(baseUrl, path));
+    const params = cleanParams(opts.params);
+    if (params) for (const [k, v] of params) url.searchParams.append(k, v);
+    const body = opts.form ? new URLSearchParams(opts.form as Record<string, string>).toString() : undefined;
+    const form = body === undefined ? undefined : { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(Buffer.byteLength(body)) };
     for (let hop = 0; ; hop++) {
-      const sameOrigin = originOf(url) === origin;
-      const headers: Record<string, string> = {};
       // Credentials go only to the origin they were saved for, redirects included.
-      if (options.credentials && sameOrigin) headers.Authorization = authHeader(options.credentials);
-      let body: string | undefined;
-      if (opts.form) {
-        headers['Content-Type'] = 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(opts.form as Record<string, string>).toString();
-      }
-      const config = { method, url, params: hop === 0 ? cleanParams(opts.params) : undefined, data: body, headers, signal };
-      let res: AxiosResponse<string>;
+      const own = url.origin === origin ? authorised : plain;
+      const req = { method, url, headers: form ? { ...own, ...form } : own, body, agent: pool(url) };
+      let res: ExchangeAnswer;
       try {
-        res = await instance.request<string>(config);
+        res = await exchange(req, limits, opts.signal);
       } catch (e) {
-        // A kept-alive socket the server has since closed fails at once with a reset; the
-        // request never reached the server, so one fresh attempt is safe.
-        if (!isStaleSocket(e) || signal.aborted) throw toHttpError(e, opts.signal, total);
+        // A kept-alive socket the server has since closed fails at once with a reset, before any
+        // answer; the request never reached the server, so one fresh attempt is safe.
+        if (!isStaleSocket(e)) throw toHttpError(e);
         try {
           // Other idle sockets in the pool may be just as dead: this attempt opens its own.
-          res = await instance.request<string>({ ...config, ...agents(false) });
+          res = await exchange({ ...req, agent: agent(url, false) }, limits, opts.signal);
         } catch (e2) {
-          throw toHttpError(e2, opts.signal, total);
+          throw toHttpError(e2);
         }
       }
-      if (!follow || res.status < 300 || res.status >= 400 || !res.headers.location) return res;
-      const next = new URL(String(res.headers.location), url).toString();
-      if (originOf(next) !== origin) {
-        throw new HttpError('redirect', `redirected to another origin (${redact(originOf(next))}); not followed`, res.status);
+      if (!follow || res.status < 300 || res.status >= 400 || !res.location) return res;
+      const next = new URL(res.location, url);
+      if (next.origin !== origin) {
+        throw new HttpError('redirect', `redirected to another origin (${redact(next.origin)}); not followed`, res.status);
       }
       if (hop >= maxRedirects) throw new HttpError('redirect', 'too many redirects', res.status);
       url = next;
@@ -198,7 +166,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   async function getText(path: string, opts: RequestOptions = {}): Promise<string> {
     const res = await send(opts.form ? 'POST' : 'GET', path, opts, true);
-    const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
+    const text = res.text;
     const ok = (res.status >= 200 && res.status < 300) || (opts.acceptStatus ?? []).includes(res.status);
     if (!ok) {
       const body = text.slice(0, 2000);
@@ -206,8 +174,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (res.status === 404) throw new HttpError('notFound', `HTTP 404 for ${redact(path)}`, 404, body);
       throw new HttpError('status', `HTTP ${res.status}`, res.status, body);
     }
-    const trimmed = text.trimStart();
-    if (trimmed.startsWith('<')) {
+    if (startsWithTag(text)) {
       // A login page or a proxy's error page answered with 200 instead of JSON.
       throw new HttpError('notJson', `expected JSON, got HTML (status ${res.status}); a login page or proxy in the way?`, res.status);
     }
@@ -222,10 +189,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     },
     async head(path, opts = {}) {
       const res = await send('GET', path, opts, false);
-      const location = res.headers.location ? String(res.headers.location) : undefined;
-      return { status: res.status, location };
+      return { status: res.status, location: res.location };
     },
   };
+}
+
+/** Whether the text's first non-blank character is `<` (HTML), without copying the text. */
+function startsWithTag(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xfeff) continue;
+    return c === 0x3c;
+  }
+  return false;
 }
 
 /** JSON text → value; text that does not parse is a `malformed` HttpError. */
@@ -237,17 +213,17 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
-function cleanParams(p: RequestOptions['params']): Record<string, string> | undefined {
+function cleanParams(p: RequestOptions['params']): [string, string][] | undefined {
   if (!p) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = String(v);
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(p)) if (v !== undefined) out.push([k, String(v)]);
   return out;
 }
 
 function isStaleSocket(e: unknown): boolean {
-  const ax = e as AxiosError;
-  const code = ax.code ?? (ax.cause as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(ax.message ?? '');
+  if (!(e instanceof ExchangeError) || e.failure.why !== 'socket' || e.failure.answered) return false;
+  const { code, message } = e.failure;
+  return code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message);
 }
 
 /** OpenSSL's verdicts on a chain that does not lead to a trusted CA: a caFile fixes them. */
@@ -274,19 +250,24 @@ function certificateError(code: string | undefined, message: string): HttpError 
   return undefined;
 }
 
-function toHttpError(e: unknown, userSignal: AbortSignal | undefined, total: AbortSignal): HttpError {
+function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
-  if (userSignal?.aborted) return new HttpError('cancelled', 'cancelled');
-  if (total.aborted) return new HttpError('timeout', 'timed out (total)');
-  const ax = e as AxiosError;
-  const code = ax.code ?? (ax.cause as NodeJS.ErrnoException | undefined)?.code;
-  const msg = redact(ax.message ?? String(e));
-  if (code === 'ECONNREFUSED') return new HttpError('refused', 'connection refused');
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(msg)) return new HttpError('timeout', 'timed out');
-  if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/i.test(msg)) return new HttpError('tooLarge', 'response over the size cap');
-  if (/maxContentLength|content length/i.test(msg)) return new HttpError('tooLarge', 'response over the size cap');
-  if (code === 'ERR_CANCELED') return new HttpError('cancelled', 'cancelled');
-  const tls = certificateError(code, ax.message ?? '');
+  if (!(e instanceof ExchangeError)) return new HttpError('network', `network error: ${redact(String(e))}`);
+  const f = e.failure;
+  switch (f.why) {
+    case 'cancelled':
+      return new HttpError('cancelled', 'cancelled');
+    case 'total':
+      return new HttpError('timeout', 'timed out (total)');
+    case 'timeout':
+      return new HttpError('timeout', 'timed out');
+    case 'tooLarge':
+      return new HttpError('tooLarge', 'response over the size cap');
+  }
+  const msg = redact(f.message);
+  if (f.code === 'ECONNREFUSED') return new HttpError('refused', 'connection refused');
+  if (f.code === 'ETIMEDOUT') return new HttpError('timeout', 'timed out');
+  const tls = certificateError(f.code, f.message);
   if (tls) return tls;
-  return new HttpError('network', `${code ?? 'network error'}: ${msg}`);
+  return new HttpError('network', `${f.code ?? 'network error'}: ${msg}`);
 }

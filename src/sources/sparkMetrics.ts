@@ -13,7 +13,7 @@ import { HttpClient } from './http';
 import { asObject, isObject } from './parse';
 import type { DriverSummary } from '../model/summary';
 
-const GAUGES: Readonly<Record<string, keyof DriverSummary>> = {
+const GAUGES: ReadonlyMap<string, keyof DriverSummary> = new Map(Object.entries({
   'BlockManager.memory.memUsed_MB': 'storageMemoryUsedMb',
   'BlockManager.memory.maxMem_MB': 'storageMemoryMaxMb',
   'BlockManager.disk.diskSpaceUsed_MB': 'diskUsedMb',
@@ -26,19 +26,24 @@ const GAUGES: Readonly<Record<string, keyof DriverSummary>> = {
   // ends while another starts leaves the DAGScheduler's gauges as they were, not these.
   'appStatus.stages.completedStages': 'stagesCompleted',
   'appStatus.stages.skippedStages': 'stagesSkipped',
-};
+} satisfies Record<string, keyof DriverSummary>)) as ReadonlyMap<string, keyof DriverSummary>;
 
 /** Parses the servlet's JSON; undefined when it carries none of the gauges (not a Spark driver). */
 export function parseDriverMetrics(body: unknown): DriverSummary | undefined {
   const o = asObject(body, 'metrics');
-  const gauges = { ...(isObject(o.gauges) ? o.gauges : {}), ...(isObject(o.counters) ? o.counters : {}) };
   const out: Record<string, number> = {};
-  for (const [name, g] of Object.entries(gauges)) {
-    const i = name.indexOf('.driver.');
-    if (i < 0 || !isObject(g)) continue;
-    const field = GAUGES[name.slice(i + '.driver.'.length)];
-    const v = g.value ?? g.count;
-    if (field && typeof v === 'number' && Number.isFinite(v)) out[field] = v;
+  // Counters after gauges: a name in both takes the counter's, as before.
+  for (const group of [o.gauges, o.counters]) {
+    if (!isObject(group)) continue;
+    for (const name in group) {
+      const i = name.indexOf('.driver.');
+      if (i < 0) continue;
+      const field = GAUGES.get(name.slice(i + 8)); // 8: '.driver.'.length
+      const g = group[name];
+      if (!field || !isObject(g)) continue;
+      const v = g.value ?? g.count;
+      if (typeof v === 'number' && Number.isFinite(v)) out[field] = v;
+    }
   }
   return Object.keys(out).length > 0 ? (out as DriverSummary) : undefined;
 }
