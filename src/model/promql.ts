@@ -241,14 +241,18 @@ const POD_JOIN = '* on (namespace, pod) group_left() max by (namespace, pod) (ku
  * application id, escaped as a label value), `{appName}` (its name, escaped), `{window}` (the
  * rate window), `{servlet}` (`metrics_<namespace>`, the servlet sink's name prefix). Each is a
  * plain selector or one `rate` per series, no regex matchers over all series: no dearer than
- * the reference Grafana dashboards' queries for the same question.
+ * the reference Grafana dashboards' queries for the same question. Per-executor series keep
+ * only `executor_id`, the one label their legend shows (`max by`: one series per executor
+ * whatever else labels it): a live refresh carries a point or two per series, and the labels
+ * Prometheus repeats with every series (job, instance, application id and name) were most of
+ * its bytes.
  */
 export const DEFAULT_TEMPLATES: Readonly<Record<string, string>> = {
   // Spark 3.5 / 4.x executor endpoint: bytes and seconds, counters end in _total.
-  'executorEndpoint.storageMemory.used': `metrics_executor_memoryUsed_bytes{${E}}`,
-  'executorEndpoint.storageMemory.max': `metrics_executor_maxMemory_bytes{${E}}`,
-  'executorEndpoint.jvmHeap.peak': `metrics_executor_JVMHeapMemory_bytes{${E}}`,
-  'executorEndpoint.executionMemory.onHeap': `metrics_executor_OnHeapExecutionMemory_bytes{${E}}`,
+  'executorEndpoint.storageMemory.used': `max by (executor_id) (metrics_executor_memoryUsed_bytes{${E}})`,
+  'executorEndpoint.storageMemory.max': `max by (executor_id) (metrics_executor_maxMemory_bytes{${E}})`,
+  'executorEndpoint.jvmHeap.peak': `max by (executor_id) (metrics_executor_JVMHeapMemory_bytes{${E}})`,
+  'executorEndpoint.executionMemory.onHeap': `max by (executor_id) (metrics_executor_OnHeapExecutionMemory_bytes{${E}})`,
   'executorEndpoint.gcShare.share': `100 * sum by (executor_id) (rate(metrics_executor_totalGCTime_seconds_total{${E}}[{window}])) / sum by (executor_id) (rate(metrics_executor_totalDuration_seconds_total{${E}}[{window}]))`,
   // The driver is counted: in local mode it is the one that runs tasks, elsewhere it has 0 cores.
   'executorEndpoint.activeTasks.active': `sum(metrics_executor_activeTasks{${E}})`,
@@ -256,20 +260,20 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, string>> = {
   'executorEndpoint.shuffleRate.read': `sum(rate(metrics_executor_totalShuffleRead_bytes_total{${E}}[{window}]))`,
   'executorEndpoint.shuffleRate.write': `sum(rate(metrics_executor_totalShuffleWrite_bytes_total{${E}}[{window}]))`,
   'executorEndpoint.taskRate.completed': `sum(rate(metrics_executor_completedTasks_total{${E}}[{window}]))`,
-  'executorEndpoint.pythonRss.rss': `metrics_executor_ProcessTreePythonRSSMemory_bytes{${E}}`,
+  'executorEndpoint.pythonRss.rss': `max by (executor_id) (metrics_executor_ProcessTreePythonRSSMemory_bytes{${E}})`,
 
   // Spark 3.0-era names: _Count for sizes and counts, _Value for times in ms (a ratio needs no unit).
-  'executorEndpointLegacy.storageMemory.used': `metrics_executor_memoryUsed_Count{${E}}`,
-  'executorEndpointLegacy.storageMemory.max': `metrics_executor_maxMemory_Count{${E}}`,
-  'executorEndpointLegacy.jvmHeap.peak': `metrics_executor_JVMHeapMemory_Count{${E}}`,
-  'executorEndpointLegacy.executionMemory.onHeap': `metrics_executor_OnHeapExecutionMemory_Count{${E}}`,
+  'executorEndpointLegacy.storageMemory.used': `max by (executor_id) (metrics_executor_memoryUsed_Count{${E}})`,
+  'executorEndpointLegacy.storageMemory.max': `max by (executor_id) (metrics_executor_maxMemory_Count{${E}})`,
+  'executorEndpointLegacy.jvmHeap.peak': `max by (executor_id) (metrics_executor_JVMHeapMemory_Count{${E}})`,
+  'executorEndpointLegacy.executionMemory.onHeap': `max by (executor_id) (metrics_executor_OnHeapExecutionMemory_Count{${E}})`,
   'executorEndpointLegacy.gcShare.share': `100 * sum by (executor_id) (rate(metrics_executor_totalGCTime_Value{${E}}[{window}])) / sum by (executor_id) (rate(metrics_executor_totalDuration_Value{${E}}[{window}]))`,
   'executorEndpointLegacy.activeTasks.active': `sum(metrics_executor_activeTasks_Count{${E}})`,
   'executorEndpointLegacy.activeTasks.cores': `sum(metrics_executor_totalCores_Count{${E}})`,
   'executorEndpointLegacy.shuffleRate.read': `sum(rate(metrics_executor_totalShuffleRead_Count{${E}}[{window}]))`,
   'executorEndpointLegacy.shuffleRate.write': `sum(rate(metrics_executor_totalShuffleWrite_Count{${E}}[{window}]))`,
   'executorEndpointLegacy.taskRate.completed': `sum(rate(metrics_executor_completedTasks_Count{${E}}[{window}]))`,
-  'executorEndpointLegacy.pythonRss.rss': `metrics_executor_ProcessTreePythonRSSMemory_Count{${E}}`,
+  'executorEndpointLegacy.pythonRss.rss': `max by (executor_id) (metrics_executor_ProcessTreePythonRSSMemory_Count{${E}})`,
 
   // kubeflow spark-operator's JMX exporter rules (lowercased names, app_name label).
   // BlockManager gauges are cluster-wide totals in whole MiB.

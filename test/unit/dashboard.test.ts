@@ -112,11 +112,11 @@ describe('queries built from the detected metric profile', () => {
     const p = byId(planPanels(detection(names), APP, 5));
     assert.equal(p.storageMemory.profile, 'executorEndpoint');
     assert.deepEqual(p.storageMemory.queries.map((q) => q.expr), [
-      'metrics_executor_memoryUsed_bytes{application_id="app-20261121070837-0000"}',
-      'metrics_executor_maxMemory_bytes{application_id="app-20261121070837-0000"}',
+      'max by (executor_id) (metrics_executor_memoryUsed_bytes{application_id="app-20261121070837-0000"})',
+      'max by (executor_id) (metrics_executor_maxMemory_bytes{application_id="app-20261121070837-0000"})',
     ]);
     assert.deepEqual(p.storageMemory.queries.map((q) => q.legend), ['{{executor_id}} used', '{{executor_id}} max']);
-    assert.equal(p.jvmHeap.queries[0].expr, 'metrics_executor_JVMHeapMemory_bytes{application_id="app-20261121070837-0000"}');
+    assert.equal(p.jvmHeap.queries[0].expr, 'max by (executor_id) (metrics_executor_JVMHeapMemory_bytes{application_id="app-20261121070837-0000"})');
     // rate window: max(4 scrapes, step + scrape) = max(8 s, 7 s)
     assert.equal(
       p.gcShare.queries[0].expr,
@@ -124,7 +124,7 @@ describe('queries built from the detected metric profile', () => {
     );
     assert.equal(p.gcShare.unit, 'percent');
     assert.equal(p.shuffleRate.unit, 'bytesPerSecond');
-    assert.equal(p.pythonRss.queries[0].expr, 'metrics_executor_ProcessTreePythonRSSMemory_bytes{application_id="app-20261121070837-0000"}');
+    assert.equal(p.pythonRss.queries[0].expr, 'max by (executor_id) (metrics_executor_ProcessTreePythonRSSMemory_bytes{application_id="app-20261121070837-0000"})');
     // No container metrics: those panels say what would make them exist.
     assert.match(p.containerCpu.missing ?? '', /cAdvisor/);
     assert.equal(p.containerCpu.queries.length, 0);
@@ -133,7 +133,7 @@ describe('queries built from the detected metric profile', () => {
   test('Spark 3.0-era names: _Count and _Value', () => {
     const p = byId(planPanels(detection(['metrics_executor_memoryUsed_Count', 'metrics_executor_totalGCTime_Value']), APP, 60));
     assert.equal(p.storageMemory.profile, 'executorEndpointLegacy');
-    assert.equal(p.storageMemory.queries[0].expr, 'metrics_executor_memoryUsed_Count{application_id="app-20261121070837-0000"}');
+    assert.equal(p.storageMemory.queries[0].expr, 'max by (executor_id) (metrics_executor_memoryUsed_Count{application_id="app-20261121070837-0000"})');
     assert.match(p.gcShare.queries[0].expr, /rate\(metrics_executor_totalGCTime_Value\{application_id="app-20261121070837-0000"\}\[62s\]\)/);
   });
 
@@ -170,7 +170,7 @@ describe('queries built from the detected metric profile', () => {
     const app = { ...APP, id: 'a"b' };
     const p = byId(planPanels(detection(['metrics_executor_memoryUsed_bytes']), app, 5, { 'executorEndpoint.storageMemory.used': 'sum(my_used{app="{app}"})' }));
     assert.equal(p.storageMemory.queries[0].expr, 'sum(my_used{app="a\\"b"})');
-    assert.equal(p.storageMemory.queries[1].expr, 'metrics_executor_maxMemory_bytes{application_id="a\\"b"}');
+    assert.equal(p.storageMemory.queries[1].expr, 'max by (executor_id) (metrics_executor_maxMemory_bytes{application_id="a\\"b"})');
   });
 
   test('legends fill {{label}} from the series', () => {

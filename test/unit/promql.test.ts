@@ -141,8 +141,8 @@ describe('promql: profiles', () => {
     const storage = panels.find((p) => p.id === 'storageMemory');
     assert.equal(storage?.unit, 'bytes');
     assert.deepEqual(storage?.queries.map((q) => q.expr), [
-      'metrics_executor_memoryUsed_bytes{application_id="app-1"}',
-      'metrics_executor_maxMemory_bytes{application_id="app-1"}',
+      'max by (executor_id) (metrics_executor_memoryUsed_bytes{application_id="app-1"})',
+      'max by (executor_id) (metrics_executor_maxMemory_bytes{application_id="app-1"})',
     ]);
     const gc = panels.find((p) => p.id === 'gcShare');
     assert.equal(gc?.unit, 'percent');
