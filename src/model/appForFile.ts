@@ -7,7 +7,8 @@
  * first, then the most recently started.
  */
 import { parseCallSite } from './callSite';
-import { parseHookName, sameFile } from './cacheMatcher';
+import { sameFile } from './cacheMatcher';
+import { parseHookName } from './datasetNames';
 import type { Application, CachedDataset, Job } from './types';
 
 /** What is known of one application in the store. */

@@ -5,7 +5,7 @@
  * The view only lays these out; every branch about Spark lives here.
  */
 import { storageLevelName } from './appSummary';
-import type { CacheFigures, CacheLensState, CallerFigures } from './cacheMatcher';
+import type { CacheFigures, CacheLensState, CallerFigures } from './cacheLensState';
 import { baseName } from './callSite';
 import { formatAge, formatBytes, formatPercent } from './format';
 import { evictableByExecution, memoryModel, MemoryModel } from './memoryModel';

@@ -16,7 +16,7 @@
  * every reader of call sites and hook names (line hints, findings, lenses, which application
  * runs a file) works unchanged, and records what it could not map and why.
  */
-import { parseHookName, parseTableName } from './cacheMatcher';
+import { parseHookName, parseTableName } from './datasetNames';
 import type { ApplicationDetail, CachedDataset, Job, Stage } from './types';
 
 /** Every tag of the hook starts with this. */
@@ -218,7 +218,7 @@ export function mapConnectCaches(jobs: readonly Job[], stages: readonly Stage[],
   });
 }
 
-/** The hook's name contract (cacheMatcher.parseHookName) for a Connect cache site. */
+/** The hook's name contract (datasetNames.parseHookName) for a Connect cache site. */
 export function connectDatasetName(site: Pick<ConnectCacheSite, 'callText' | 'path' | 'line'>): string {
   const name = `${site.callText} at ${site.path}:${site.line}`;
   return parseHookName(name) ? name : `?.cache() at ${site.path}:${site.line}`;

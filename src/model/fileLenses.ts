@@ -6,7 +6,8 @@
  */
 import { applicationsForFile, AppFacts, RunFacts } from './appForFile';
 import type { PythonScan, CacheCall } from './cacheScanner';
-import { cacheLensState, CacheLensState, CacheMatch, matchCacheCalls } from './cacheMatcher';
+import { CacheMatch, matchCacheCalls } from './cacheMatcher';
+import { cacheLensState, CacheLensState } from './cacheLensState';
 import { resolveConnectSites } from './connectSites';
 import type { ApplicationDetail, CachedDataset } from './types';
 

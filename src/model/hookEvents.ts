@@ -8,7 +8,7 @@
  * Measure Cache Impact compares a run without a cache call and one with it: that comparison
  * means something only if the hook did switch the call off, which this file decides.
  */
-import type { SourceLine } from './cacheMatcher';
+import type { SourceLine } from './datasetNames';
 import { baseName } from './callSite';
 
 /** One event; fields beyond `event` depend on its kind. */

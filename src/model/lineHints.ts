@@ -14,7 +14,7 @@
  *   configuration is written), else that job's own line.
  */
 import { mapDriverPath, type LineSummary, type PathMapping } from './callSite';
-import { parseHookName } from './cacheMatcher';
+import { parseHookName } from './datasetNames';
 import { allFindings, type Finding, type NodeCapacity, type RuleId } from './rules';
 import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
 import type { Application, ApplicationDetail, CachedDataset, Executor, Stage, Worker } from './types';

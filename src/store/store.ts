@@ -9,22 +9,21 @@
  * - `source:<id>` reads one source's listing, publishing when it answers: one hanging source
  *   delays no other;
  * - `app:<key>` polls one application someone looks at (or a live one, for the status bar's
- *   summary), at the refresh interval while it is shown, else at the status-bar interval.
+ *   summary), at the refresh interval while it is shown, else at the status-bar interval
+ *   (appTasks.ts).
  *
  * It imports nothing from `vscode`, so integration tests drive it against a real Spark in Node.
  */
 import { alertsForApp, SparkAlert, sparkAlerts } from '../model/alerts';
 import { AppEntry, mergeEntries } from '../model/entries';
-import { Part, PARTS } from '../model/summary';
-import { FailureLog } from '../model/failureLog';
 import { Scheduler } from './scheduler';
 import { ChangeKeys, parseChangeKey, Signatures } from './changes';
-import { AppRecord, DetailState, pollApp, summariesPending } from './appReads';
+import type { DetailState } from './appReads';
+import { AppTasks } from './appTasks';
 import { SourceSet } from './sourceSet';
 import { StoreReads } from './reads';
 import { DashboardFeed } from './dashboardFeed';
 import type { GroupState, SourceState, StoreDeps, StoreSettings, WatchOptions } from './types';
-import { LIGHT_MAX_STORAGE_MB } from './types';
 import { RunRegistry } from './runs';
 import { CacheImpactStore } from './cacheImpacts';
 import { SeriesRecorder } from './series';
@@ -43,11 +42,6 @@ export class Store {
   private settings: StoreSettings;
   private readonly scheduler: Scheduler;
   private readonly sourceSet: SourceSet;
-  private readonly records = new Map<string, AppRecord>();
-  /** What was logged of each application's failures (appReads.ts). */
-  private readonly appFailures = new FailureLog();
-  private readonly interests = new Map<string, Map<number, { parts: ReadonlySet<Part>; live: boolean; light: boolean }>>();
-  private nextInterest = 1;
   private entries: AppEntry[] = [];
   private entryByKey = new Map<string, AppEntry>();
   private readonly listeners = new Set<ChangeListener>();
@@ -67,6 +61,8 @@ export class Store {
   private readonly seriesRec: SeriesRecorder;
   /** One feed per open dashboard: the store reads its series while it is shown. */
   readonly dashboards: { open(appKey: string): DashboardFeed };
+  /** Who looks at which application, and the poll of each (appTasks.ts). */
+  private readonly apps: AppTasks;
 
   constructor(settings: StoreSettings, private readonly deps: StoreDeps) {
     this.settings = settings;
@@ -95,6 +91,19 @@ export class Store {
       now: this.now,
     });
     this.seriesRec = new SeriesRecorder({ dir: deps.seriesDir, warn: (m) => deps.log.warn(m) });
+    this.apps = new AppTasks({
+      scheduler: this.scheduler,
+      sourceSet: this.sourceSet,
+      seriesRec: this.seriesRec,
+      log: deps.log,
+      settings: () => this.settings,
+      now: this.now,
+      viewVisible: () => this.viewVisible,
+      started: () => this.started,
+      entries: () => this.entries,
+      entry: (k) => this.entry(k),
+      announce: (keys) => this.announce(keys),
+    });
     this.dashboards = {
       open: (appKey) =>
         new DashboardFeed(
@@ -158,7 +167,7 @@ export class Store {
   }
 
   detail(key: string): DetailState | undefined {
-    const r = this.records.get(key);
+    const r = this.apps.records.get(key);
     return r && (r.state.fetchedAt !== undefined || r.state.error) ? r.state : undefined;
   }
 
@@ -200,31 +209,11 @@ export class Store {
 
   /** Interest in an application's lists (an expanded node, an open lens). Dispose to end it. */
   watch(key: string, opts: WatchOptions = {}): { dispose(): void } {
-    const id = this.nextInterest++;
-    const of = this.interests.get(key) ?? new Map();
-    this.interests.set(key, of);
-    const parts = new Set(opts.parts ?? PARTS);
-    const before = this.wantedParts(key);
-    of.set(id, { parts, live: !!opts.live, light: !!opts.light });
-    this.syncAppTasks();
-    // Something new is wanted: read it now rather than at the next tick.
-    if ([...parts].some((p) => !before.has(p))) this.scheduler.kick(`app:${key}`);
-    else this.scheduler.reschedule();
-    let done = false;
-    return {
-      dispose: () => {
-        if (done) return;
-        done = true;
-        of.delete(id);
-        if (of.size === 0) this.interests.delete(key);
-        this.syncAppTasks();
-        this.scheduler.reschedule();
-      },
-    };
+    return this.apps.watch(key, opts);
   }
 
   isWatched(key: string): boolean {
-    return this.interests.has(key);
+    return this.apps.isWatched(key);
   }
 
   /** Whether the Spark view is visible (our own History Server is in use while it is). */
@@ -319,101 +308,18 @@ export class Store {
       const { lastUpdated: _updated, runningForMs: _running, ...app } = e.app;
       if (this.sigs.changed(ChangeKeys.app(e.key), [app, e.via, e.sourceId, e.stale])) changed.push(ChangeKeys.app(e.key));
     }
-    // Records of applications that left every source go, unless someone looks; so do unwatched
-    // ones whose serving source changed (a dead driver's stale state is not the History Server's).
-    for (const key of [...this.records.keys()]) {
-      if (this.interests.has(key)) continue;
-      const now = this.entryByKey.get(key);
-      if (!now || now.sourceId !== servedBefore.get(key)) {
-        this.records.delete(key);
-        this.appFailures.forget(key);
-      }
-    }
+    // Records of applications that left every source go, unless someone looks (appTasks.ts).
+    this.apps.forgetLeft(servedBefore);
     const gone = (k: string) => {
       const appKey = parseChangeKey(k)?.appKey;
-      return appKey !== undefined && !this.entryByKey.has(appKey) && !this.records.has(appKey);
+      return appKey !== undefined && !this.entryByKey.has(appKey) && !this.apps.records.has(appKey);
     };
     changed.push(...this.sigs.forget(gone));
     // An application that finished, or left every source (its driver ended, no History Server):
     // its series is complete and saved.
     for (const key of this.seriesRec.endedOf((k) => this.entryByKey.get(k)?.app.state === 'running')) changed.push(ChangeKeys.series(key));
-    this.syncAppTasks();
+    this.apps.syncAppTasks();
     this.announce(changed);
-  }
-
-  // --- applications --------------------------------------------------------------------
-
-  private wantedParts(key: string): Set<Part> {
-    const out = new Set<Part>();
-    const max = this.records.get(key)?.state.summary?.storageMemoryMaxMb;
-    const small = max !== undefined && max <= LIGHT_MAX_STORAGE_MB;
-    for (const i of this.interests.get(key)?.values() ?? []) if (!i.light || small) for (const p of i.parts) out.add(p);
-    return out;
-  }
-
-  /** An application task for each application someone looks at, and each live one (the status bar's summary). */
-  private syncAppTasks(): void {
-    if (!this.started) return;
-    const want = new Set<string>();
-    for (const key of this.interests.keys()) if (this.entryByKey.has(key)) want.add(key);
-    for (const e of this.entries) if (e.via === 'driver' && e.app.state === 'running') want.add(e.key);
-    for (const k of this.scheduler.keys()) {
-      if (k.startsWith('app:') && !want.has(k.slice(4))) this.scheduler.remove(k);
-    }
-    for (const key of want) {
-      this.scheduler.ensure(`app:${key}`, { interval: () => this.appInterval(key), run: (signal, force) => this.pollOne(key, signal, force) });
-    }
-  }
-
-  private appInterval(key: string): number | undefined {
-    const e = this.entryByKey.get(key);
-    const rec = this.records.get(key);
-    const of = this.interests.get(key);
-    if (e?.app.state === 'completed' && e.via === 'history' && rec?.state.fetchedAt && !rec.state.stale) {
-      // A finished application does not change: read once, then only its missing task summaries.
-      const missing = [...this.wantedParts(key)].some((p) => rec.memory.readAt[p] === undefined);
-      return missing || summariesPending(rec) ? this.settings.refreshIntervalMs : undefined;
-    }
-    const live = [...(of?.values() ?? [])].some((i) => i.live) && e?.app.state === 'running';
-    const shown = [...(of?.values() ?? [])].some((i) => !i.light);
-    return of && (live || (shown && this.viewVisible)) ? this.settings.refreshIntervalMs : this.settings.statusBarIntervalMs;
-  }
-
-  private async pollOne(key: string, signal: AbortSignal, force: boolean): Promise<void> {
-    const entry = this.entryByKey.get(key);
-    if (!entry || (entry.via !== 'driver' && entry.via !== 'history')) return;
-    const rec = this.records.get(key) ?? new AppRecord();
-    this.records.set(key, rec);
-    const source = this.sourceSet.states.get(entry.sourceId);
-    if (!source) return;
-    if (entry.stale) {
-      // Its source just failed: the details would too. The last good ones stay, marked stale.
-      if (source.error && rec.state.fetchedAt !== undefined && rec.state.error?.at !== source.error.at) {
-        rec.state = { ...rec.state, error: source.error, stale: true };
-        this.announce([ChangeKeys.app(key)]);
-      }
-      return;
-    }
-    const wanted = this.wantedParts(key);
-    const changed = await pollApp(rec, {
-      entry,
-      http: await this.sourceSet.client(source.config),
-      wanted,
-      force,
-      now: this.now,
-      maxAgeMs: this.settings.statusBarIntervalMs,
-      signal,
-      warn: (m) => this.deps.log.warn(`${m} (via ${source.config.name})`),
-      logged: this.appFailures,
-    });
-    if (signal.aborted) return;
-    const keys = [...changed].map((p) => (p === 'state' ? ChangeKeys.app(key) : ChangeKeys.part(key, p)));
-    if (this.seriesRec.afterPoll(key, entry, rec, wanted, this.now(), this.settings.statusBarIntervalMs)) keys.push(ChangeKeys.series(key));
-    this.announce(keys);
-    // The summary showed a small application: its light watchers' lists are wanted now.
-    if (this.wantedParts(key).size > wanted.size) this.scheduler.kick(`app:${key}`);
-    // The driver stopped answering: its source is read now, not at its slow pace.
-    if (rec.state.error && source.kind === 'driver' && rec.state.error.kind !== 'timeout') this.scheduler.kick(`source:${source.config.id}`);
   }
 
   private announce(keys: Iterable<string>): void {

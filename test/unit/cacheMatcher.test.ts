@@ -2,16 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scanPythonSource } from '../../src/model/cacheScanner';
 import { cacheLensText } from '../../src/model/cacheLensText';
-import {
-  cachedDatasetState,
-  cacheLensState,
-  classifyDatasetName,
-  matchCacheCalls,
-  parseHookName,
-  parseTableName,
-  possibleStorageLevels,
-  type CacheMatch,
-} from '../../src/model/cacheMatcher';
+import { matchCacheCalls, type CacheMatch } from '../../src/model/cacheMatcher';
+import { cachedDatasetState, cacheLensState } from '../../src/model/cacheLensState';
+import { classifyDatasetName, parseHookName, parseTableName } from '../../src/model/datasetNames';
+import { possibleStorageLevels } from '../../src/model/cacheHeuristics';
 import type { CachedDataset, Executor } from '../../src/model/types';
 
 const MiB = 1024 * 1024;

@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import {
   findCacheCalls,
   findSparkSessionCreation,
-  findSqlCacheStatements,
   mightContainCacheCall,
-  parseStorageLevelArg,
   scanPythonSource,
-  tripleQuotedRegions,
   type CacheCall,
 } from '../../src/model/cacheScanner';
+import { findSqlCacheStatements, parseStorageLevelArg } from '../../src/model/cacheCallArgs';
+import { tripleQuotedRegions } from '../../src/model/scanWindows';
 
 /** Scans in both modes and checks they agree, so every test also pins the windowed scan. */
 function scan(text: string): CacheCall[] {

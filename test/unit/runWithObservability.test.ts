@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { buildSubmitCommand, commandLine, fileUrl, isLocalMaster, shellQuote } from '../../src/launcher/submitCommand';
 import { applicationsForFile, AppFacts } from '../../src/model/appForFile';
 import { cacheLensText, distributionRows, figuresText, memoryExplanation } from '../../src/model/cacheLensText';
-import { cacheLensState } from '../../src/model/cacheMatcher';
+import { cacheLensState } from '../../src/model/cacheLensState';
 import { fileLenses } from '../../src/model/fileLenses';
 import { scanPythonSource } from '../../src/model/cacheScanner';
 import type { Application, CachedDataset, Executor, Job } from '../../src/model/types';

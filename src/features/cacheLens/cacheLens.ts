@@ -3,9 +3,10 @@
  * cached dataset measures now, or why there is nothing to show; a hover with the per-executor
  * distribution and the unified memory model; a click that reveals the dataset in the tree.
  *
- * Scanning and matching are model/ (cacheScanner, cacheMatcher, appForFile, cacheLensText); this
- * file only reads the store, caches one scan per document version, and watches the running
- * applications while a visible Python editor has cache calls, so their details are polled.
+ * Scanning and matching are model/ (cacheScanner, cacheMatcher, cacheLensState, appForFile,
+ * cacheLensText); this file only reads the store, caches one scan per document version, and
+ * watches the running applications while a visible Python editor has cache calls, so their
+ * details are polled.
  */
 import { Command } from '../../commands';
 import * as vscode from 'vscode';
@@ -13,7 +14,8 @@ import type { FeatureContext } from '../../featureContext';
 import type { ConfigSource } from '../../config';
 import type { AppEntry, Store } from '../../store/store';
 import { PythonScan, mightContainCacheCall, scanPythonSource } from '../../model/cacheScanner';
-import { cacheFigures, CacheMatch } from '../../model/cacheMatcher';
+import type { CacheMatch } from '../../model/cacheMatcher';
+import { cacheFigures } from '../../model/cacheLensState';
 import { AppWithDetail, CallLens, fileLenses } from '../../model/fileLenses';
 import { cacheLensText, distributionRows, figuresText, memoryExplanation } from '../../model/cacheLensText';
 import { formatAge, formatBytes } from '../../model/format';

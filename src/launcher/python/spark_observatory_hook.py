@@ -9,7 +9,7 @@ with it, a job runs the same Spark jobs and stages, in the same order, as withou
   executions in /api/v1 carry the user's line instead of `count at NativeMethodAccessorImpl.java:0`.
   PySpark's own SCCallSiteSync (around collect, toPandas, RDD jobs) is taught the same site.
 * Every cached dataset is named after the line that cached it, the contract of parseHookName in
-  src/model/cacheMatcher.ts:
+  src/model/datasetNames.ts:
       "<receiver>.cache() at <file>:<line>"  or  "<receiver>.persist(<args>) at <file>:<line>"
   followed by " called from <file>:<line>" when the cache call sits in a function of the user's
   files called from another line of them (a helper), and with " in <module>" after the call text
