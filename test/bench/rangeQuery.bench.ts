@@ -94,14 +94,27 @@ const moved = (rs: readonly ProxiedRequest[]) => rs.reduce((a, r) => a + r.sentB
 const decoded = (rs: readonly ProxiedRequest[]) => rs.reduce((a, r) => a + r.decodedBytes, 0);
 const kb = (b: number) => round(b / 1024, 1);
 
-/** Our dashboard and the reference dashboards' queries for one application, over the last hour. */
-async function measure(prom: PrometheusClient, proxy: PromProxy, app: DashboardApp, label: string, withGrafana: boolean): Promise<BenchResult[]> {
+/**
+ * Our dashboard and the reference dashboards' queries for one application, over the hour up to
+ * `endAt` (now by default). A live refresh is measured for a running application (waiting for
+ * its next refresh) and for a `replay`: a finished application's hour up to its last samples,
+ * refreshed as its dashboard was while it ran (Prometheus answers a past window as it did then,
+ * so no clock is waited on).
+ */
+async function measure(
+  prom: PrometheusClient,
+  proxy: PromProxy,
+  app: DashboardApp,
+  label: string,
+  withGrafana: boolean,
+  endAt?: { readonly end: number; readonly replay: true },
+): Promise<BenchResult[]> {
   const rows: BenchResult[] = [];
   const T = (t: string) => `${label}:${t}`;
   proxy.tag(T('ours:detect'));
   const detection = await detect(prom, app, 0);
   const scrape = detection.scrapeIntervalSeconds;
-  const now = Date.now() / 1000;
+  const now = endAt?.end ?? Date.now() / 1000;
   const window = { start: now - RANGE_S, end: now };
   const ourBytesByQuestion = new Map<number, Map<string, number>>();
   // A live dashboard's refreshes after the first: only the steps since the last (store/dashboardFeed.ts).
@@ -139,14 +152,14 @@ async function measure(prom: PrometheusClient, proxy: PromProxy, app: DashboardA
       unit: 'KB',
       note: `${mine.length} requests; ${kb(mine.reduce((a, r) => a + r.receivedBytes, 0))} KB received (gzip), ${kb(decoded(mine))} KB of JSON decoded`,
     });
-    if (app.running) {
+    if (app.running || endAt?.replay) {
       // The dashboard's next refresh, as its feed makes it: after max(refreshInterval 3 s, step),
       // each panel asks only for the steps after its kept ones (model/chartSeries.ts rangeToRead).
       proxy.tag(T(`ours:prime:${width}`));
       const first = await Promise.all(reqs.map((q) => readPanel(prom, q)));
       const due = (reqs[0].range.end + Math.max(3, reqs[0].range.step)) * 1000;
-      await waitFor(async () => (Date.now() >= due ? true : undefined), { what: 'the next live refresh', timeoutMs: 120_000, intervalMs: 250 });
-      const later = Date.now() / 1000;
+      if (!endAt) await waitFor(async () => (Date.now() >= due ? true : undefined), { what: 'the next live refresh', timeoutMs: 120_000, intervalMs: 250 });
+      const later = endAt ? due / 1000 : Date.now() / 1000;
       const next: PanelRequest[] = reqs.map((q) => ({ plan: q.plan, range: planRange({ start: later - RANGE_S, end: later }, width, scrape) }));
       proxy.tag(T(`ours:live:${width}`));
       const reads = await Promise.all(next.map((q, i) => readPanel(prom, q, first[i].kept)));
@@ -267,13 +280,29 @@ async function measure(prom: PrometheusClient, proxy: PromProxy, app: DashboardA
 /**
  * The application with the most executor samples in Prometheus over the last hour: the running
  * job may be minutes old, and bytes per refresh only mean something over data that fills the range.
+ * With the time of its last sample (to replay its live refresh) and the minutes its samples span.
  */
-async function richestApp(prom: PrometheusClient): Promise<DashboardApp | undefined> {
+async function richestApp(prom: PrometheusClient): Promise<{ app: DashboardApp; lastSample: number; spanMinutes: number } | undefined> {
   const r = await prom.query('sort_desc(sum by (application_id, application_name) (count_over_time(metrics_executor_totalCores[1h])))');
   const top = r.series[0];
-  if (!top?.labels.application_id) return undefined;
+  const id = top?.labels.application_id;
+  if (!id) return undefined;
   const minutes = (top.samples[0]?.v ?? 0) / 30; // 2 s scrapes: 30 per minute and executor
-  return { id: top.labels.application_id, name: `${top.labels.application_name ?? ''} (${round(minutes, 1)} executor-minutes in the last hour)`, running: false };
+  const sel = `metrics_executor_totalCores{application_id="${id.replace(/["\\]/g, '\\$&')}"}`;
+  const [last, first] = await Promise.all([
+    prom.query(`max(max_over_time(timestamp(${sel})[1h:2s]))`),
+    prom.query(`min(min_over_time(timestamp(${sel})[1h:2s]))`),
+  ]);
+  const lastSample = last.series[0]?.samples[0]?.v;
+  const firstSample = first.series[0]?.samples[0]?.v;
+  if (lastSample === undefined || firstSample === undefined) return undefined;
+  // Scraped in the last 30 s: it still runs, and its live refresh is measured as it happens.
+  const running = Date.now() / 1000 - lastSample < 30;
+  return {
+    app: { id, name: `${top.labels.application_name ?? ''} (${round(minutes, 1)} executor-minutes in the last hour${running ? ', running' : ''})`, running },
+    lastSample,
+    spanMinutes: round((lastSample - firstSample) / 60, 1),
+  };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -310,12 +339,21 @@ export async function run(): Promise<BenchResult[]> {
         note: `${custom.series.length} series, step ${custom.stepSeconds} s; the environment's Master and Workers are scraped all the time, so their series fill the hour once it is an hour old`,
       });
     }
-    const rich = await richestApp(direct);
-    if (rich && rich.id !== app.id) {
+    const richest = await richestApp(direct);
+    if (richest && richest.app.id !== app.id) {
+      const rich = richest.app;
       progress('rangeQuery', `longest history in the last hour: ${rich.id} ${rich.name}`);
       const more = await measure(prom, proxy, rich, 'longest-history app', true);
       more[0] = { ...more[0], note: `${rich.id} is ${rich.name}, chosen as the application with the most executor samples in the last hour (finished or not), so that the range holds data; ${more[0].note ?? ''}` };
       rows.push(...more);
+      if (rich.running) return rows;
+      // Its live refresh, replayed: the hour up to 30 s before its last samples, then the next
+      // refresh, against Grafana's whole hour up to the same moment.
+      progress('rangeQuery', `the same application's live refresh, replayed at its last samples (${richest.spanMinutes} min of samples)`);
+      const replay = await measure(prom, proxy, rich, 'longest-history app, live refresh replayed', true, { end: richest.lastSample - 30, replay: true });
+      const kept = replay.filter((r) => /live refresh|Grafana .*same questions, bytes per refresh/.test(r.name));
+      if (kept[0]) kept[0] = { ...kept[0], note: `${rich.id}: the hour up to 30 s before its last samples (its samples span ${richest.spanMinutes} min), refreshed as its dashboard was while it ran; ${kept[0].note ?? ''}` };
+      rows.push(...kept);
     }
   } finally {
     await proxy.close();

@@ -3,19 +3,8 @@
  * wall-clock times.
  */
 import type { Unit } from '../../src/shared/protocol';
+import { axisBytes, axisSeconds, trim } from '../common/chartTheme';
 
-const BIN = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-function fmtBytes(v: number): string {
-  const a = Math.abs(v);
-  let i = 0;
-  while (a >= 1024 ** (i + 1) && i < BIN.length - 1) i++;
-  const n = v / 1024 ** i;
-  return `${trim(n)} ${BIN[i]}`;
-}
-function trim(n: number): string {
-  const a = Math.abs(n);
-  return a === 0 ? '0' : a >= 100 ? n.toFixed(0) : a >= 10 ? n.toFixed(1).replace(/\.0$/, '') : n.toFixed(2).replace(/\.?0+$/, '');
-}
 function fmtSi(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e9) return `${trim(v / 1e9)}G`;
@@ -23,19 +12,11 @@ function fmtSi(v: number): string {
   if (a >= 1e3) return `${trim(v / 1e3)}k`;
   return trim(v);
 }
-function fmtSeconds(v: number): string {
-  const a = Math.abs(v);
-  if (a === 0) return '0 s';
-  if (a < 1) return `${trim(v * 1000)} ms`;
-  if (a < 120) return `${trim(v)} s`;
-  if (a < 7200) return `${trim(v / 60)} min`;
-  return `${trim(v / 3600)} h`;
-}
 export function formatValue(unit: Unit, v: number): string {
   switch (unit) {
-    case 'bytes': return fmtBytes(v);
-    case 'bytesPerSecond': return `${fmtBytes(v)}/s`;
-    case 'seconds': return fmtSeconds(v);
+    case 'bytes': return axisBytes(v);
+    case 'bytesPerSecond': return `${axisBytes(v)}/s`;
+    case 'seconds': return axisSeconds(v);
     case 'percent': return `${trim(v)} %`;
     case 'perSecond': return `${fmtSi(v)}/s`;
     case 'cores': return `${fmtSi(v)} cores`;

@@ -3,7 +3,7 @@
  * and tooltips) and what it shows instead when there is nothing to draw. Every string from Spark
  * or Prometheus reaches the screen through textContent or chart.js's canvas text, never as HTML.
  */
-import { ChartTheme, readChartTheme } from '../common/chartTheme';
+import { ChartTheme, readChartTheme, tooltipColors } from '../common/chartTheme';
 import {
   Chart,
   Decimation,
@@ -190,11 +190,7 @@ function chartOptions(c: Card, unit: Unit): NonNullable<Chart<'line', Point[]>['
         },
       },
       tooltip: {
-        backgroundColor: theme.tooltipBg,
-        titleColor: theme.tooltipFg,
-        bodyColor: theme.tooltipFg,
-        borderColor: theme.tooltipBorder,
-        borderWidth: 1,
+        ...tooltipColors(theme),
         callbacks: {
           title: (items: TooltipItem<'line'>[]) => (items[0] ? fmtTime(Number(items[0].parsed.x), true, spanMs() > 36 * 3600_000) : ''),
           label: (item: TooltipItem<'line'>) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? 'no value' : formatValue(unit, Number(item.parsed.y))}`,

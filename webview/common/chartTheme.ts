@@ -44,7 +44,13 @@ export function readChartTheme(): ChartTheme {
   };
 }
 
-function trim(n: number): string {
+/** Chart.js tooltip colours in the editor's hover-widget colours (both webviews). */
+export function tooltipColors(t: ChartTheme) {
+  return { backgroundColor: t.tooltipBg, titleColor: t.tooltipFg, bodyColor: t.tooltipFg, borderColor: t.tooltipBorder, borderWidth: 1 };
+}
+
+/** A number with at most three significant digits, trailing zeros dropped. */
+export function trim(n: number): string {
   const a = Math.abs(n);
   return a === 0 ? '0' : a >= 100 ? n.toFixed(0) : a >= 10 ? n.toFixed(1).replace(/\.0$/, '') : n.toFixed(2).replace(/\.?0+$/, '');
 }

@@ -21,7 +21,7 @@ import {
 import { percentChange } from '../../src/model/compare';
 import { formatPercentChange, formatRange, formatRip, formatSigned, formatValue, VERDICT_WORDS } from '../../src/model/compareTables';
 import { formatDuration } from '../../src/model/format';
-import { axisBytes, axisSeconds, readChartTheme } from '../common/chartTheme';
+import { axisBytes, axisSeconds, readChartTheme, tooltipColors } from '../common/chartTheme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Decimation);
 
@@ -223,11 +223,7 @@ function drawOverlays(d: CompareData): void {
           decimation: { enabled: true, algorithm: 'min-max' },
           legend: { display: true, position: 'bottom', labels: { color: theme.fg, boxWidth: 12, boxHeight: 2, padding: 8 } },
           tooltip: {
-            backgroundColor: theme.tooltipBg,
-            titleColor: theme.tooltipFg,
-            bodyColor: theme.tooltipFg,
-            borderColor: theme.tooltipBorder,
-            borderWidth: 1,
+            ...tooltipColors(theme),
             callbacks: {
               title: (items: TooltipItem<'line'>[]) => (items[0] ? `+${elapsed(Number(items[0].parsed.x))}` : ''),
               label: (item: TooltipItem<'line'>) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? 'no value' : fmt(Number(item.parsed.y))}`,
