@@ -19,11 +19,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createHttpClient, HttpClient, parseJsonText } from '../../src/sources/http';
 import type { Part } from '../../src/model/summary';
 import { parseChangeKey } from '../../src/store/changes';
 import { Store } from '../../src/store/store';
+import { MAX_REQUESTS_PER_POLL } from '../../src/store/appReads';
+import { needsTaskSummary } from '../../src/model/rules';
 import { diffHeaps, heapByName, HeapByName, SnapshotDiff } from './heapDiff';
 
 /** The most polls spent waiting for the store to settle. */
@@ -39,6 +41,13 @@ export interface WorkerConfig {
    * retained finished stage, a few per poll) is over, and the measured polls are unchanged ones.
    */
   readonly settle?: number;
+  /**
+   * Before the polls counted: poll until the store holds a task summary for every finished
+   * stage it lists but the newest few (one poll's worth), at most SETTLE_MAX polls. Of a running
+   * application: its catch-up over the stages Spark retains is data bounded by that retention,
+   * not growth per poll, and would otherwise fall between the memory checkpoints.
+   */
+  readonly catchUp?: boolean;
   readonly polls: number;
   /** What the application's node wants: the tree's parts, with 'executors' when its list is open. */
   readonly parts: readonly Part[];
@@ -153,6 +162,21 @@ async function main(): Promise<void> {
     if (quiet < cfg.settle) throw new Error(`the store still announced changes after ${SETTLE_MAX} polls of an unchanging application`);
     settled = { polls: n, cpuMs: (c.user + c.system) / 1000 };
   }
+  if (cfg.catchUp) {
+    const c0 = process.cpuUsage();
+    const missing = () => {
+      const d = store.detail(entry.key)?.detail;
+      return (d?.stages ?? []).filter((st) => needsTaskSummary(st) && !d?.taskSummaries?.has(`${st.stageId}:${st.attemptId}`)).length;
+    };
+    let n = 0;
+    while (missing() > MAX_REQUESTS_PER_POLL && n < SETTLE_MAX) {
+      await poll();
+      n++;
+    }
+    if (missing() > MAX_REQUESTS_PER_POLL) throw new Error(`the store still missed ${missing()} task summaries after ${SETTLE_MAX} polls`);
+    const c = process.cpuUsage(c0);
+    settled = { polls: n, cpuMs: (c.user + c.system) / 1000 };
+  }
 
   const cpuMs: number[] = [];
   const wallMs: number[] = [];
@@ -203,6 +227,12 @@ async function main(): Promise<void> {
       const code = getHeapSpaceStatistics()
         .filter((sp) => sp.space_name.startsWith('code_'))
         .reduce((a, sp) => a + sp.space_used_size, 0);
+      // SO_BENCH_HEAP_SNAPSHOTS=<dir>: the whole heap at the first and last checkpoint, to find
+      // what retains a growth (Chrome DevTools' Comparison view, or any snapshot reader).
+      if (process.env.SO_BENCH_HEAP_SNAPSHOTS && (i === firstCheckpoint || i === lastCheckpoint)) {
+        writeHeapSnapshot(path.join(process.env.SO_BENCH_HEAP_SNAPSHOTS, `poll-${i}.heapsnapshot`));
+        gc();
+      }
       heapUsedAt[order.indexOf(i)] = process.memoryUsage().heapUsed;
       codeAt[order.indexOf(i)] = code;
       if (i === firstCheckpoint) {
