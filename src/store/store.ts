@@ -68,7 +68,7 @@ export class Store {
     this.settings = settings;
     this.now = deps.now ?? Date.now;
     const random = deps.random ?? Math.random;
-    this.scheduler = new Scheduler({ error: (m) => deps.log.error(`poll failed: ${m}`) });
+    this.scheduler = new Scheduler({ error: (m) => deps.log.error(`poll failed: ${m}`) }, () => this.now());
     this.sourceSet = new SourceSet({
       scheduler: this.scheduler,
       makeClient: deps.makeClient,
@@ -276,6 +276,17 @@ export class Store {
     // exist), then the applications: each phase sees what the one before found.
     for (const phase of ['discovery', 'source:', 'app:']) {
       await this.scheduler.refresh(this.scheduler.keys().filter((k) => k.startsWith(phase)), force);
+    }
+  }
+
+  /**
+   * What the scheduler's timers would run by the store's clock, phase by phase as pollNow: the
+   * poll bench advances a simulated clock and calls this in their place.
+   */
+  async pollDue(): Promise<void> {
+    if (!this.started) this.start();
+    for (const phase of ['discovery', 'source:', 'app:']) {
+      await this.scheduler.runDue(this.scheduler.keys().filter((k) => k.startsWith(phase)));
     }
   }
 

@@ -3,14 +3,14 @@
  * real HTTP client, driven as the extension drives it while one application's node is expanded in
  * a visible tree: `store.watch(key, { parts })` (the tree's jobs, stages and environment; plus
  * executors when the executor list is open) and the status bar's light watch (executors and
- * storage, wanted only while the application is small), then `store.pollNow()` (a scheduled,
- * non-forced poll) in a loop.
+ * storage, wanted only while the application is small), then `store.pollDue()` (what the
+ * scheduler's timers would run, not forced) in a loop.
  *
- * The loop stands in for the scheduler's timer: the window counts as unfocused, so no timer of
+ * The loop stands in for the scheduler's timers: the window counts as unfocused, so no timer of
  * the store's own runs between the polls measured, and the store's clock (`deps.now`) advances
- * by the refresh interval before each poll, so what the store decides from ages (a list read at
- * least every 30 s, big lists parsed at most every so often) happens as it would at one poll per
- * 3 s. Measured around each poll: this process's CPU time (process.cpuUsage: the store, the HTTP
+ * by the refresh interval before each poll, so what the store decides from ages and intervals
+ * (a list read at least every 30 s, big lists parsed at most every so often, a live driver's
+ * one-application list read at the status bar's pace) happens as it would at one poll per 3 s. Measured around each poll: this process's CPU time (process.cpuUsage: the store, the HTTP
  * client, gunzip, JSON parsing, GC), wall time, the requests made and the JSON text received (by
  * wrapping the client the store gets from its factory). Prints one JSON line.
  *
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   store.watch(entry.key, { parts: ['executors', 'storage'], light: true });
   const poll = async () => {
     clock += cfg.intervalMs;
-    await store.pollNow();
+    await store.pollDue();
   };
   for (let i = 0; i < cfg.warmup; i++) await poll();
   let settled: { polls: number; cpuMs: number } | undefined;

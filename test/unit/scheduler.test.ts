@@ -93,4 +93,31 @@ describe('the scheduler', () => {
     assert.equal(s.isRunning('hangs'), true);
     s.dispose();
   });
+
+  test('runDue runs, not forced, only the tasks whose interval has passed on its clock since their last run', async () => {
+    let clock = 1_000_000;
+    const s = new Scheduler(log, () => clock);
+    s.setPaused(true);
+    const runs: string[] = [];
+    const task = (key: string, every: number | undefined) =>
+      s.ensure(key, {
+        interval: () => every,
+        run: async (_signal, force) => {
+          runs.push(`${key}${force ? '!' : ''}`);
+        },
+      });
+    task('poll', 3000);
+    task('list', 30_000);
+    task('kicked', undefined);
+    const keys = ['poll', 'list', 'kicked'];
+    await s.runDue(keys);
+    assert.deepEqual(runs.sort(), ['kicked', 'list', 'poll'], 'never run: all due');
+    runs.length = 0;
+    for (let i = 1; i <= 10; i++) {
+      clock += 3000;
+      await s.runDue(keys);
+    }
+    assert.deepEqual(runs, ['poll', 'poll', 'poll', 'poll', 'poll', 'poll', 'poll', 'poll', 'poll', 'poll', 'list'], 'every 3 s, every 30 s, never without a kick');
+    s.dispose();
+  });
 });
