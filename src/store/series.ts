@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { AppSeries, decodeSeries, encodeSeries, sampleOf, SeriesBook } from '../model/series';
+import { AppSeries, decodeSeries, encodeSeries, sampleOf, SeriesBook, SeriesValues } from '../model/series';
 import type { ApplicationDetail } from '../model/types';
 import type { AppEntry } from '../model/entries';
 import type { Part } from '../model/summary';
@@ -35,16 +35,26 @@ export class SeriesRecorder {
   private readonly ids = new Map<string, string>();
   /** Keys whose file was looked for and not found (not looked for again). */
   private readonly noFile = new Set<string>();
+  /**
+   * The last sample of each key with the lists it came from: lists not read again since (the
+   * same arrays) give the same figures, so a quiet poll does not add up 1,000 executors again.
+   */
+  private readonly lastSample = new Map<string, { executors: unknown; stages: unknown; values: SeriesValues }>();
 
   constructor(private readonly files: SeriesFiles) {}
 
   /** A sample of a running application's lists at `time`; false when the lists give none. */
   record(key: string, appId: string, time: number, detail: ApplicationDetail): boolean {
-    const values = sampleOf(detail.executors, detail.stages);
+    const last = this.lastSample.get(key);
+    const values = last && last.executors === detail.executors && last.stages === detail.stages ? last.values : sampleOf(detail.executors, detail.stages);
     if (!values) return false;
+    this.lastSample.set(key, { executors: detail.executors, stages: detail.stages, values });
     this.ids.set(key, appId);
     this.noFile.delete(key);
-    for (const k of this.book.record(key, time, values)) this.ids.delete(k);
+    for (const k of this.book.record(key, time, values)) {
+      this.ids.delete(k);
+      this.lastSample.delete(k);
+    }
     return true;
   }
 
@@ -62,6 +72,7 @@ export class SeriesRecorder {
 
   /** The application ended (completed, or gone from every source): its series is saved once. */
   end(key: string): void {
+    this.lastSample.delete(key);
     if (!this.book.get(key) || this.book.isEnded(key)) return;
     this.book.markEnded(key);
     this.save(key);
@@ -90,7 +101,10 @@ export class SeriesRecorder {
       return undefined;
     }
     this.ids.set(key, appId);
-    for (const k of this.book.put(key, loaded)) this.ids.delete(k);
+    for (const k of this.book.put(key, loaded)) {
+      this.ids.delete(k);
+      this.lastSample.delete(k);
+    }
     return loaded;
   }
 

@@ -109,14 +109,14 @@ function kinds(distinct: readonly { path: string; params: string }[]): string[] 
 }
 
 async function measure(who: 'now' | PreviousBuild, scenario: Scenario, executors: number, parts: readonly Part[], polls: number): Promise<Measured> {
-  const fake = await startFakeSpark({ executors, scenario });
+  const fake = await startFakeSpark({ executors, scenario, tickOn: who === 'now' ? 'request' : 'applications' });
   try {
     const warmup = who === 'now' ? WARMUP.now : WARMUP.previous;
     // Ticks 1..1+warmup are the first poll (the application is found) and the warm-up.
     const after = 1 + warmup;
     if (who === 'now') {
       // Nothing changes: measured once the store has caught up (no change announced 3 polls in a row).
-      const cfg: WorkerConfig = { url: fake.url, mode: 'cpu', warmup, ...(scenario === 'static' ? { settle: 3 } : {}), polls, parts, intervalMs: INTERVAL_MS };
+      const cfg: WorkerConfig = { url: fake.url, tickUrl: `${fake.url}/bench/tick`, mode: 'cpu', warmup, ...(scenario === 'static' ? { settle: 3 } : {}), polls, parts, intervalMs: INTERVAL_MS };
       const r = await child<WorkerResult>(path.join(OUT_TEST, 'bench', 'pollWorker.js'), cfg);
       const { bytes, wire } = perPoll(fake.log, after + (r.settled?.polls ?? 0), polls);
       const client = r.textBytes.reduce((a, b) => a + b, 0);
@@ -192,11 +192,11 @@ function rows(scenario: Scenario, executors: number, list: string, now: Measured
 
 async function memoryRun(): Promise<BenchResult[]> {
   // No gzip: bytes are not what this run measures, and compressing 2 MB a poll would double its time.
-  const fake = await startFakeSpark({ executors: MEMORY_EXECUTORS, scenario: 'running', gzip: false });
+  const fake = await startFakeSpark({ executors: MEMORY_EXECUTORS, scenario: 'running', gzip: false, tickOn: 'request' });
   try {
     progress('poll', `memory: ${MEMORY_POLLS} polls, a job running at ${MEMORY_EXECUTORS} executors, executor list open, heap after forced GCs every 100 polls…`);
     const checkpoints = Array.from({ length: MEMORY_POLLS / 100 }, (_, i) => (i + 1) * 100);
-    const cfg: WorkerConfig = { url: fake.url, mode: 'memory', warmup: MEMORY_WARMUP, catchUp: true, polls: MEMORY_POLLS, parts: LISTS[1].parts, intervalMs: INTERVAL_MS, checkpoints };
+    const cfg: WorkerConfig = { url: fake.url, tickUrl: `${fake.url}/bench/tick`, mode: 'memory', warmup: MEMORY_WARMUP, catchUp: true, polls: MEMORY_POLLS, parts: LISTS[1].parts, intervalMs: INTERVAL_MS, checkpoints };
     const r = await child<WorkerResult>(path.join(OUT_TEST, 'bench', 'pollWorker.js'), cfg);
     const at = (poll: number) => r.heap.find((h) => h.poll === poll);
     const first = at(100);

@@ -11,8 +11,10 @@
  * - gzip when the client accepts it (Spark's GzipHandler, Jetty's minimum of 32 bytes), so the
  *   store pays for decompression as it does against a real driver.
  *
- * One tick is one poll: `GET /api/v1/applications` (the first request of every poll of either
- * release) advances the model by one. Every request is logged with its tick, its body's bytes
+ * One tick is one poll. The previous release's worker lists the applications first in every
+ * poll, and that request (`GET /api/v1/applications`) advances the model by one; this
+ * release's store lists a live driver's one application only every 30 s, so its worker asks
+ * `GET /bench/tick` before each poll instead (`tickOn: 'request'`; that request is not logged). Every request is logged with its tick, its body's bytes
  * and the bytes sent (gzip or not). The server runs in the bench process; the store runs in a
  * child process (pollWorker.ts), so their CPU times do not mix.
  */
@@ -27,10 +29,12 @@ export type { Scenario } from './fakeModel';
 export interface FakeSparkOptions extends FakeModelOptions {
   /** Answer gzip when the client accepts it, as Spark does (default true; off saves the bench time where bytes do not matter). */
   readonly gzip?: boolean;
+  /** What advances the model by a poll: the application list (default) or `GET /bench/tick`. */
+  readonly tickOn?: 'applications' | 'request';
 }
 
 export interface LoggedRequest {
-  /** The poll it belongs to: the number of application-list requests made so far. */
+  /** The poll it belongs to: the number of ticks so far. */
   readonly tick: number;
   readonly path: string;
   readonly query: string;
@@ -107,6 +111,11 @@ export async function startFakeSpark(o: FakeSparkOptions): Promise<FakeSpark> {
     return items[list].get(id);
   };
 
+  const advance = () => {
+    tick++;
+    // Bodies of ticks gone by are dropped (a 10,000-executor list is 28 MB); answers in flight keep theirs.
+    for (const k of bodies.keys()) if (k.includes('@')) bodies.delete(k);
+  };
   const server = http.createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const entry = (status: number, bytes: number, wireBytes: number) => log.push({ tick, path: u.pathname, query: u.search, status, bytes, wireBytes });
@@ -116,14 +125,17 @@ export async function startFakeSpark(o: FakeSparkOptions): Promise<FakeSpark> {
       entry(status, 0, Buffer.byteLength(text));
     };
     if (req.method !== 'GET') return plain(405, 'method not allowed');
+    if (u.pathname === '/bench/tick' && o.tickOn === 'request') {
+      advance();
+      res.writeHead(204);
+      return res.end();
+    }
     if (u.pathname === '/') return plain(302, '', { Location: '/jobs/' });
     if (u.pathname === '/metrics/json') return plain(301, '', { Location: '/metrics/json/' });
     let name: AnswerName | undefined;
     if (u.pathname === '/metrics/json/') name = 'metrics';
     else if (u.pathname === '/api/v1/applications' || u.pathname === '/api/v1/applications/') {
-      tick++;
-      // Bodies of ticks gone by are dropped (a 10,000-executor list is 28 MB); answers in flight keep theirs.
-      for (const k of bodies.keys()) if (k.includes('@')) bodies.delete(k);
+      if (o.tickOn !== 'request') advance();
       name = 'applications';
     } else if (u.pathname === appPrefix || u.pathname.startsWith(`${appPrefix}/`)) {
       name = routeApp(u.pathname.slice(appPrefix.length + 1).replace(/\/$/, ''), u.searchParams);

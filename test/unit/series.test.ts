@@ -16,6 +16,7 @@ import {
   SERIES_METRICS,
 } from '../../src/model/series';
 import type { Executor, Stage } from '../../src/model/types';
+import { SeriesRecorder } from '../../src/store/series';
 
 function exec(o: Partial<Executor> & { id: string }): Executor {
   return {
@@ -160,5 +161,17 @@ describe('every application\'s series within the global budget', () => {
     for (const k of ['a', 'b', 'c', 'd']) for (let i = 1; i <= 256; i++) book.record(k, i * 1000, { completedTasks: i });
     assert.ok(book.bytes() <= per * 2, `${book.bytes()}`);
     for (const k of ['a', 'b', 'c', 'd']) assert.equal(book.get(k)?.points('completedTasks').y.at(-1), 256);
+  });
+});
+
+describe('the store\'s recorder', () => {
+  test('a poll whose lists were not read again samples the same figures; new lists give new ones', () => {
+    const rec = new SeriesRecorder({ warn: (m) => assert.fail(m) });
+    const first = { executors: [exec({ id: 'driver', memoryUsed: 100, maxMemory: 1000 })], stages: [stage(0, 0)] };
+    assert.equal(rec.record('k', 'app-1', 1_000, first), true);
+    assert.equal(rec.record('k', 'app-1', 4_000, first), true);
+    const second = { executors: [exec({ id: 'driver', memoryUsed: 300, maxMemory: 1000 })], stages: [stage(0, 0)] };
+    assert.equal(rec.record('k', 'app-1', 7_000, second), true);
+    assert.deepEqual(rec.get('k', 'app-1')?.points('storageUsed'), { x: [1_000, 4_000, 7_000], y: [100, 100, 300] });
   });
 });
