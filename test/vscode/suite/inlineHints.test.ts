@@ -116,7 +116,7 @@ describe('inline hints and findings over the spill job', function () {
       assert.match(d.message, /Try: .*spark\.sql\.shuffle\.partitions is 4/);
       // The code links to the stage attempt's page in the Spark UI.
       assert.equal(typeof d.code === 'object' && d.code.target.toString(true), `${uiUrl}/stages/stage/?id=${s.stageId}&attempt=${s.attemptId}`);
-      console.log(`    line ${line}: [${d.source} ${String(d.code)}] ${d.message}   (REST stage ${s.stageId}: memoryBytesSpilled ${s.memoryBytesSpilled}, diskBytesSpilled ${s.diskBytesSpilled})`);
+      console.log(`    line ${line}: [${d.source} ${typeof d.code === 'object' ? String(d.code.value) : String(d.code)}] ${d.message}   (REST stage ${s.stageId}: memoryBytesSpilled ${s.memoryBytesSpilled}, diskBytesSpilled ${s.diskBytesSpilled})`);
     }
   });
 
