@@ -45,12 +45,6 @@ export const HISTORY_MAX_RUNS = 200;
 export const RETENTION_DAYS = { default: 14, min: 1, max: 3650 } as const;
 const DAY_MS = 86_400_000;
 
-/** The retention setting as whole days in range; the default for anything else. */
-export function historyRetentionDays(setting: unknown): number {
-  if (typeof setting !== 'number' || !Number.isFinite(setting)) return RETENTION_DAYS.default;
-  return Math.min(RETENTION_DAYS.max, Math.max(RETENTION_DAYS.min, Math.floor(setting)));
-}
-
 /** A new run's id: its start time and a random part (`random` in [0, 1)). */
 export function newRunId(startedAt: number, random: number): string {
   return `${startedAt.toString(36)}-${Math.floor(random * 36 ** 6).toString(36).padStart(6, '0')}`;

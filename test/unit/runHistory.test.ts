@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '../../src/model/settings';
 import {
   appIdFromSparkLog,
   historyLine,
-  historyRetentionDays,
   HISTORY_MAX_RUNS,
   keptHistory,
   newRunId,
@@ -55,10 +55,9 @@ describe('history records', () => {
     assert.ok(!kept.some((r) => r.id === 'old'));
     assert.equal(kept[kept.length - 1].id, 'r0', 'newest last');
     assert.ok(!kept.some((r) => r.id === `r${HISTORY_MAX_RUNS + 4}`), 'the oldest go first');
-    assert.equal(historyRetentionDays(undefined), 14);
-    assert.equal(historyRetentionDays(0), 1);
-    assert.equal(historyRetentionDays(99999), 3650);
-    assert.equal(historyRetentionDays(7.9), 7);
+    // The setting itself: parsed and clamped with every other (model/settings.ts).
+    const days = (v: unknown) => parseConfig((k) => (k === 'run.retentionDays' ? v : undefined)).run.retentionDays;
+    assert.deepEqual([days(undefined), days(0), days(99999), days(7.9)], [14, 1, 3650, 8], 'whole days (rounded, as every integer setting), in range');
   });
 
   test('run ids are unique per start and readable', () => {

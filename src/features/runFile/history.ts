@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Command } from '../../commands';
 import type { FeatureContext } from '../../featureContext';
-import { historyRetentionDays } from '../../model/runHistory';
 import { HISTORY_FILE, RunHistoryFile } from '../../store/runHistoryFile';
 import type { Store } from '../../store/store';
 
@@ -22,11 +21,6 @@ export function appKeyFor(store: Store, appId: string): string | undefined {
   const all = store.applications().filter((e) => e.app.id === appId);
   const rank = (via: string, state: string) => (via === 'history' && state === 'completed' ? 0 : via === 'driver' ? 1 : via === 'history' ? 2 : 3);
   return all.sort((a, b) => rank(a.via, a.app.state) - rank(b.via, b.app.state))[0]?.key;
-}
-
-function retentionDays(): number {
-  // sparkObservatory.run.retentionDays also bounds the run files in the extension's storage.
-  return historyRetentionDays(vscode.workspace.getConfiguration('sparkObservatory.run').get<unknown>('retentionDays'));
 }
 
 /** The application ids of the running runs of this window that Spark's log did not name: the driver on their UI port does. */
@@ -110,7 +104,8 @@ export function registerHistory(f: FeatureContext): RunHistoryFile {
     loaded = true;
     first.dispose();
     clearTimeout(later);
-    void file.compact(Date.now(), retentionDays()).then((kept) => runs.merge(kept));
+    // sparkObservatory.run.retentionDays also bounds the run files in the extension's storage.
+    void file.compact(Date.now(), f.config.value.run.retentionDays).then((kept) => runs.merge(kept));
   };
   const first = f.store.onDidChange(load);
   const later = setTimeout(load, HISTORY_LOAD_DELAY_MS);
