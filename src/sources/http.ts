@@ -94,8 +94,8 @@ function readCa(file: string): Buffer {
   }
 }
 
-function originOf(url: string | URL): string {
-  return (typeof url === 'string' ? new URL(url) : url).origin;
+function originOf(url: string): string {
+  return new URL(url).origin;
 }
 
 function joinUrl(base: string, path: string): string {

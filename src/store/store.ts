@@ -271,12 +271,7 @@ export class Store {
    * say (a scheduled poll, run at once: for tests and the bench).
    */
   async pollNow(force = false): Promise<void> {
-    if (!this.started) this.start();
-    // Discovery first (it finds sources), then the sources (they decide which applications
-    // exist), then the applications: each phase sees what the one before found.
-    for (const phase of ['discovery', 'source:', 'app:']) {
-      await this.scheduler.refresh(this.scheduler.keys().filter((k) => k.startsWith(phase)), force);
-    }
+    await this.inPhases((keys) => this.scheduler.refresh(keys, force));
   }
 
   /**
@@ -284,9 +279,17 @@ export class Store {
    * poll bench advances a simulated clock and calls this in their place.
    */
   async pollDue(): Promise<void> {
+    await this.inPhases((keys) => this.scheduler.runDue(keys));
+  }
+
+  /**
+   * Discovery first (it finds sources), then the sources (they decide which applications
+   * exist), then the applications: each phase sees what the one before found.
+   */
+  private async inPhases(run: (keys: string[]) => Promise<void>): Promise<void> {
     if (!this.started) this.start();
     for (const phase of ['discovery', 'source:', 'app:']) {
-      await this.scheduler.runDue(this.scheduler.keys().filter((k) => k.startsWith(phase)));
+      await run(this.scheduler.keys().filter((k) => k.startsWith(phase)));
     }
   }
 
